@@ -1,0 +1,133 @@
+package dev.bitsbridge.proxy.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the proxy is configured with. Immutable; built with {@link #builder()}, whose defaults
+ * are the documented ones (docs/configuration.md). The launcher maps options and environment
+ * variables onto this; the library never reads either itself.
+ */
+public record ProxyConfig(
+        String bindAddress,
+        int port,
+        String bucket,
+        String prefix,
+        String region,
+        URI endpoint,
+        boolean pathStyle,
+        boolean accelerate,
+        boolean dualstack,
+        Duration upstreamTimeout,
+        Path caBundle,
+        int maxHeaderSize,
+        int maxInitialLineLength,
+        Duration idleTimeout,
+        Duration requestHeaderTimeout,
+        int maxConnections,
+        List<String> publicHosts,
+        List<String> corsOrigins,
+        Duration drainTimeout,
+        int maxRanges,
+        int upstreamRetries,
+        int ioThreads) {
+
+    public ProxyConfig {
+        Objects.requireNonNull(bindAddress, "bindAddress");
+        Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
+        prefix = prefix == null ? "" : prefix;
+        publicHosts = List.copyOf(publicHosts);
+        corsOrigins = List.copyOf(corsOrigins);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.bindAddress = bindAddress;
+        b.port = port;
+        b.bucket = bucket;
+        b.prefix = prefix;
+        b.region = region;
+        b.endpoint = endpoint;
+        b.pathStyle = pathStyle;
+        b.accelerate = accelerate;
+        b.dualstack = dualstack;
+        b.upstreamTimeout = upstreamTimeout;
+        b.caBundle = caBundle;
+        b.maxHeaderSize = maxHeaderSize;
+        b.maxInitialLineLength = maxInitialLineLength;
+        b.idleTimeout = idleTimeout;
+        b.requestHeaderTimeout = requestHeaderTimeout;
+        b.maxConnections = maxConnections;
+        b.publicHosts = publicHosts;
+        b.corsOrigins = corsOrigins;
+        b.drainTimeout = drainTimeout;
+        b.maxRanges = maxRanges;
+        b.upstreamRetries = upstreamRetries;
+        b.ioThreads = ioThreads;
+        return b;
+    }
+
+    /** Builder with the documented defaults. Not thread-safe. */
+    public static final class Builder {
+        private String bindAddress = "127.0.0.1";
+        private int port = 8080;
+        private String bucket;
+        private String prefix = "";
+        private String region = "us-east-1";
+        private URI endpoint;
+        private boolean pathStyle;
+        private boolean accelerate;
+        private boolean dualstack;
+        private Duration upstreamTimeout = Duration.ofSeconds(30);
+        private Path caBundle;
+        private int maxHeaderSize = 16 * 1024;
+        private int maxInitialLineLength = 8 * 1024;
+        private Duration idleTimeout = Duration.ofSeconds(120);
+        private Duration requestHeaderTimeout = Duration.ofSeconds(30);
+        private int maxConnections = 1024;
+        private List<String> publicHosts = List.of();
+        private List<String> corsOrigins = List.of();
+        private Duration drainTimeout = Duration.ofSeconds(30);
+        private int maxRanges = 100;
+        private int upstreamRetries = 4;
+        private int ioThreads = 0;
+
+        public Builder bindAddress(String v) { bindAddress = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder bucket(String v) { bucket = v; return this; }
+        public Builder prefix(String v) { prefix = v; return this; }
+        public Builder region(String v) { region = v; return this; }
+        public Builder endpoint(URI v) { endpoint = v; return this; }
+        public Builder pathStyle(boolean v) { pathStyle = v; return this; }
+        public Builder accelerate(boolean v) { accelerate = v; return this; }
+        public Builder dualstack(boolean v) { dualstack = v; return this; }
+        public Builder upstreamTimeout(Duration v) { upstreamTimeout = v; return this; }
+        public Builder caBundle(Path v) { caBundle = v; return this; }
+        public Builder maxHeaderSize(int v) { maxHeaderSize = v; return this; }
+        public Builder maxInitialLineLength(int v) { maxInitialLineLength = v; return this; }
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+        public Builder requestHeaderTimeout(Duration v) { requestHeaderTimeout = v; return this; }
+        public Builder maxConnections(int v) { maxConnections = v; return this; }
+        public Builder publicHosts(List<String> v) { publicHosts = v; return this; }
+        public Builder corsOrigins(List<String> v) { corsOrigins = v; return this; }
+        public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
+        public Builder maxRanges(int v) { maxRanges = v; return this; }
+        public Builder upstreamRetries(int v) { upstreamRetries = v; return this; }
+        /** Event-loop threads; 0 means one per available processor. */
+        public Builder ioThreads(int v) { ioThreads = v; return this; }
+
+        public ProxyConfig build() {
+            return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
+                    dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
+                    requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
+                    upstreamRetries, ioThreads);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.bitsbridge.proxy.download;
+
+import dev.bitsbridge.proxy.error.BridgeError;
+import dev.bitsbridge.proxy.error.ErrorResponses;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+
+/**
+ * The response to one client request, and the single place that enforces the error rule: an
+ * error before the head was sent becomes a status and a short message; an error after it closes
+ * the connection at once, so a short body can never end cleanly.
+ *
+ * <p>Threading: confined to the client channel's event loop. Buffer ownership: buffers passed to
+ * {@link #body} are written (and so released) by Netty.
+ */
+public final class ClientResponse {
+
+    enum State {
+        PENDING,
+        HEAD_SENT,
+        DONE
+    }
+
+    /** Told when the response has been fully written, or the connection given up. */
+    public interface Completion {
+        /** @param reusable the connection may take the next request */
+        void responseDone(boolean reusable);
+    }
+
+    private final ChannelHandlerContext ctx;
+    private final boolean keepAlive;
+    private final boolean headRequest;
+    private final Completion completion;
+    private State state = State.PENDING;
+    private boolean completed;
+    private Runnable onWritable;
+
+    public ClientResponse(ChannelHandlerContext ctx, boolean keepAlive, boolean headRequest, Completion completion) {
+        this.ctx = ctx;
+        this.keepAlive = keepAlive;
+        this.headRequest = headRequest;
+        this.completion = completion;
+    }
+
+    public ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    public boolean headRequest() {
+        return headRequest;
+    }
+
+    public boolean headSent() {
+        return state != State.PENDING;
+    }
+
+    public boolean isDone() {
+        return state == State.DONE;
+    }
+
+    /** Sends a status line and headers; the body follows with {@link #body} and {@link #finish}. */
+    public void head(HttpResponseStatus status, HttpHeaders headers) {
+        if (state != State.PENDING) {
+            throw new IllegalStateException("head already sent");
+        }
+        state = State.HEAD_SENT;
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers);
+        setConnection(r.headers());
+        if (headRequest) {
+            ctx.write(r);
+            finish();
+        } else {
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        }
+    }
+
+    /** A complete response without body (304, 416 and the like) or with a small one. */
+    public void full(FullHttpResponse r) {
+        if (state != State.PENDING) {
+            r.release();
+            abort();
+            return;
+        }
+        state = State.DONE;
+        setConnection(r.headers());
+        if (headRequest) {
+            // Same headers as GET, no body (RFC 9110 §9.3.2); Content-Length stays as GET's.
+            r.content().clear();
+        }
+        ctx.writeAndFlush(r).addListener(f -> complete(f.isSuccess() && keepAlive));
+    }
+
+    private void complete(boolean reusable) {
+        if (!completed) {
+            completed = true;
+            completion.responseDone(reusable);
+        }
+    }
+
+    public void error(BridgeError error, String detail) {
+        error(error, detail, null);
+    }
+
+    public void error(BridgeError error, String detail, HttpHeaders extra) {
+        if (state != State.PENDING) {
+            abort();
+            return;
+        }
+        full(ErrorResponses.of(ctx.alloc(), error.status(), detail == null ? error.message() : detail, extra));
+    }
+
+    /** Writes body bytes and flushes; ownership of {@code data} passes to Netty. */
+    public void body(ByteBuf data) {
+        if (state != State.HEAD_SENT) {
+            data.release();
+            return;
+        }
+        ctx.writeAndFlush(data).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+
+    public void finish() {
+        if (state != State.HEAD_SENT) {
+            return;
+        }
+        state = State.DONE;
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                .addListener(f -> complete(f.isSuccess() && keepAlive));
+    }
+
+    /** Closes the connection now: the response cannot be completed correctly. */
+    public void abort() {
+        state = State.DONE;
+        ctx.channel().close();
+        complete(false);
+    }
+
+    public boolean writable() {
+        return ctx.channel().isWritable();
+    }
+
+    /** Registers what to run when the client can take more bytes again (one waiter at a time). */
+    public void whenWritable(Runnable r) {
+        onWritable = r;
+    }
+
+    /** Called by the handler on a writability change. */
+    public void writabilityChanged() {
+        if (onWritable != null && ctx.channel().isWritable()) {
+            Runnable r = onWritable;
+            onWritable = null;
+            r.run();
+        }
+    }
+
+    private void setConnection(HttpHeaders h) {
+        h.set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+    }
+}

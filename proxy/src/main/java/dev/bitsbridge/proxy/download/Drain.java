@@ -1,0 +1,34 @@
+package dev.bitsbridge.proxy.download;
+
+import dev.bitsbridge.proxy.upstream.UpstreamException;
+import dev.bitsbridge.proxy.upstream.UpstreamExchange;
+import dev.bitsbridge.proxy.upstream.UpstreamListener;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+
+/**
+ * Reads an upstream body that has no further use (a HEAD's empty body, a 304) to its end, so the
+ * connection returns to the pool instead of being closed.
+ */
+enum Drain implements UpstreamListener {
+    INSTANCE;
+
+    static void drain(UpstreamExchange exchange) {
+        exchange.listener(INSTANCE);
+        exchange.read();
+    }
+
+    @Override
+    public void onHead(UpstreamExchange exchange, HttpResponse head) {
+    }
+
+    @Override
+    public void onContent(UpstreamExchange exchange, HttpContent content) {
+        content.release();
+        exchange.read();
+    }
+
+    @Override
+    public void onFailure(UpstreamExchange exchange, UpstreamException cause) {
+    }
+}

@@ -1,0 +1,6 @@
+package dev.bitsbridge.proxy.download;
+
+/** A response being produced for one request; cancelled when the client goes away. */
+public interface Transfer {
+    void cancel();
+}

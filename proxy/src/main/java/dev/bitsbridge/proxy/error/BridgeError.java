@@ -1,0 +1,50 @@
+package dev.bitsbridge.proxy.error;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Every error the proxy answers with, before response headers were sent: the status and the
+ * default message a client sees. (After headers were sent there is no status to give: the
+ * connection is closed so the short body cannot look complete.)
+ */
+public enum BridgeError {
+    BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "the request is not valid HTTP"),
+    INVALID_PATH(HttpResponseStatus.BAD_REQUEST, "the request path is not valid"),
+    AMBIGUOUS_LENGTH(HttpResponseStatus.BAD_REQUEST, "Content-Length and Transfer-Encoding together are refused"),
+    ACCESS_DENIED(HttpResponseStatus.FORBIDDEN, "access denied by S3"),
+    FORBIDDEN_ORIGIN(HttpResponseStatus.FORBIDDEN, "cross-site requests are not allowed from this origin"),
+    NO_SUCH_KEY(HttpResponseStatus.NOT_FOUND, "no such object"),
+    NO_SUCH_BUCKET(HttpResponseStatus.NOT_FOUND, "no such bucket"),
+    METHOD_NOT_ALLOWED(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed"),
+    REQUEST_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "the request was not received in time"),
+    PRECONDITION_FAILED(HttpResponseStatus.PRECONDITION_FAILED, "precondition failed: the object has changed"),
+    PAYLOAD_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large"),
+    URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long"),
+    RANGE_NOT_SATISFIABLE(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "requested range not satisfiable"),
+    MISDIRECTED_REQUEST(HttpResponseStatus.MISDIRECTED_REQUEST, "this proxy does not serve that host name"),
+    HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request header fields too large"),
+    INTERNAL_ERROR(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"),
+    NOT_IMPLEMENTED(HttpResponseStatus.NOT_IMPLEMENTED, "method not implemented"),
+    UPSTREAM_ERROR(HttpResponseStatus.BAD_GATEWAY, "S3 returned an unexpected response"),
+    UPSTREAM_UNREACHABLE(HttpResponseStatus.BAD_GATEWAY, "S3 cannot be reached"),
+    UPSTREAM_UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "S3 is unavailable; retry later"),
+    CREDENTIALS_UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "AWS credentials could not be loaded"),
+    OVERLOADED(HttpResponseStatus.SERVICE_UNAVAILABLE, "too many connections; retry later"),
+    UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "S3 did not answer in time");
+
+    private final HttpResponseStatus status;
+    private final String message;
+
+    BridgeError(HttpResponseStatus status, String message) {
+        this.status = status;
+        this.message = message;
+    }
+
+    public HttpResponseStatus status() {
+        return status;
+    }
+
+    public String message() {
+        return message;
+    }
+}

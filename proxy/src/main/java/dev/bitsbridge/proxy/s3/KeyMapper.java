@@ -1,0 +1,72 @@
+package dev.bitsbridge.proxy.s3;
+
+import dev.bitsbridge.proxy.http.RequestPath;
+import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
+
+/**
+ * Maps a decoded request path to an S3 object and enforces confinement.
+ *
+ * <p>Bucket mode ({@code --bucket B}): {@code /<key>} is {@code s3://B/<prefix><key>}. Path mode
+ * (no bucket configured): {@code /<bucket>/<key>} is {@code s3://bucket/<prefix><key>}.
+ *
+ * <p>Confinement: a path whose segments include {@code .} or {@code ..} once decoded (so
+ * {@code %2e%2e} and {@code ..%2f} too) is refused rather than normalised, so no request can name
+ * a key outside {@code --prefix}. Such keys exist in S3 but cannot be reached through the proxy;
+ * that is the price of a prefix that holds. Thread-safe and immutable.
+ */
+public final class KeyMapper {
+
+    private final String bucket;
+    private final String prefix;
+
+    public KeyMapper(String bucket, String prefix) {
+        this.bucket = bucket == null || bucket.isEmpty() ? null : bucket;
+        this.prefix = prefix == null ? "" : prefix;
+    }
+
+    public boolean bucketMode() {
+        return bucket != null;
+    }
+
+    /** The object a raw (still percent-encoded) request path names. */
+    public S3Location map(String rawPath) throws InvalidPathException {
+        String path = RequestPath.decode(rawPath);
+        if (!path.startsWith("/")) {
+            throw new InvalidPathException("path must start with /");
+        }
+        String rest = path.substring(1);
+        checkSegments(rest);
+        if (bucket != null) {
+            if (rest.isEmpty()) {
+                throw new InvalidPathException("no object key in path");
+            }
+            return new S3Location(bucket, prefix + rest);
+        }
+        int slash = rest.indexOf('/');
+        if (slash <= 0 || slash == rest.length() - 1) {
+            throw new InvalidPathException("path must be /<bucket>/<key>");
+        }
+        String b = rest.substring(0, slash);
+        if (!BucketNames.isValid(b)) {
+            throw new InvalidPathException("not a valid bucket name");
+        }
+        return new S3Location(b, prefix + rest.substring(slash + 1));
+    }
+
+    private static void checkSegments(String path) throws InvalidPathException {
+        int start = 0;
+        while (start <= path.length()) {
+            int slash = path.indexOf('/', start);
+            int end = slash < 0 ? path.length() : slash;
+            int len = end - start;
+            if ((len == 1 && path.charAt(start) == '.')
+                    || (len == 2 && path.charAt(start) == '.' && path.charAt(start + 1) == '.')) {
+                throw new InvalidPathException("dot segments are not allowed in paths");
+            }
+            if (slash < 0) {
+                break;
+            }
+            start = slash + 1;
+        }
+    }
+}

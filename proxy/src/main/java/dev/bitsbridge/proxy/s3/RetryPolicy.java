@@ -1,0 +1,22 @@
+package dev.bitsbridge.proxy.s3;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Bounded retries with "full jitter" exponential backoff (a random delay up to
+ * {@code min(cap, base * 2^attempt)}), so many proxies retrying against a throttled S3 spread out
+ * instead of arriving in waves. Immutable.
+ */
+public record RetryPolicy(int maxRetries, Duration base, Duration cap) {
+
+    public static RetryPolicy standard(int maxRetries) {
+        return new RetryPolicy(maxRetries, Duration.ofMillis(100), Duration.ofSeconds(2));
+    }
+
+    /** Delay before retry number {@code retry} (1-based), in milliseconds. */
+    public long delayMillis(int retry) {
+        long ceiling = Math.min(cap.toMillis(), base.toMillis() << Math.min(20, retry - 1));
+        return ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.bitsbridge.proxy.server;
+
+import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.download.Downloads;
+import dev.bitsbridge.proxy.s3.CredentialSource;
+import dev.bitsbridge.proxy.s3.KeyMapper;
+import dev.bitsbridge.proxy.s3.RequestSigner;
+import dev.bitsbridge.proxy.s3.RetryPolicy;
+import dev.bitsbridge.proxy.s3.S3Addressing;
+import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.upstream.NettyTransport;
+import dev.bitsbridge.proxy.upstream.TlsContexts;
+import dev.bitsbridge.proxy.upstream.UpstreamClient;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+
+/**
+ * The proxy: binds, serves, and stops gracefully. Owns the event loops, the upstream connection
+ * pools and the credential source, and closes them on {@link #close()}.
+ *
+ * <p>Start with {@link #start()}, which returns once the port is bound; {@link #port()} is then
+ * the actual port (useful with port 0). Thread-safe.
+ */
+public final class BitsBridgeServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BitsBridgeServer.class);
+
+    private final ProxyConfig config;
+    private final AwsCredentialsProvider credentialsProvider;
+    private final NettyTransport transport;
+    private EventLoopGroup group;
+    private Channel serverChannel;
+    private UpstreamClient upstream;
+    private CredentialSource credentials;
+    private ServerContext context;
+
+    /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
+    public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
+        this.config = config;
+        this.credentialsProvider = credentialsProvider;
+        this.transport = NettyTransport.best();
+    }
+
+    public synchronized BitsBridgeServer start() throws IOException, GeneralSecurityException, InterruptedException {
+        if (serverChannel != null) {
+            throw new IllegalStateException("already started");
+        }
+        SslContext ssl = TlsContexts.upstream(config.caBundle());
+        int threads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+        group = transport.newGroup(threads, "bitsbridge-io");
+        upstream = new UpstreamClient(transport.clientChannel(), ssl,
+                min(config.upstreamTimeout(), Duration.ofSeconds(10)), Duration.ofSeconds(15));
+        credentials = credentialsProvider == null ? null : new CredentialSource(credentialsProvider);
+        S3Addressing addressing = new S3Addressing(config.region(), config.endpoint(), config.pathStyle(),
+                config.accelerate(), config.dualstack());
+        S3Caller caller = new S3Caller(upstream, credentials, new RequestSigner(config.region()),
+                RetryPolicy.standard(config.upstreamRetries()), config.upstreamTimeout(), "bitsbridge/" + version());
+        HostPolicy policy = new HostPolicy(config.bindAddress(), config.publicHosts(), config.corsOrigins());
+        context = new ServerContext(new KeyMapper(config.bucket(), config.prefix()),
+                new Downloads(caller, addressing, config.maxRanges()), new ProxyEndpoints(version()));
+
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // Upstream reads pause above 1 MiB queued for a client, resume below 512 KiB:
+                // enough in flight for full speed on loopback, bounded per slow client.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 1024 * 1024))
+                .childHandler(new BitsBridgeServerInitializer(config, context, policy));
+        InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.port());
+        serverChannel = b.bind(bind).sync().channel();
+        InetAddress addr = bind.getAddress();
+        if (!addr.isLoopbackAddress()) {
+            log.warn("listening on {} which is not a loopback address: other machines can reach this proxy."
+                    + " Only Host names given with --public-host are accepted.", addr.getHostAddress());
+        }
+        log.info("bitsbridge {} listening on http://{}:{} ({} transport)", version(), bind.getHostString(), port(),
+                transport.name());
+        return this;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** Upstream connections opened so far: a pool that works keeps this low. */
+    public long upstreamConnectionsOpened() {
+        return upstream.connectionsOpened();
+    }
+
+    public int openConnections() {
+        return context.connections().size();
+    }
+
+    /**
+     * Stops accepting, lets responses in flight finish for up to {@code drainTimeout}, then closes
+     * everything. Idle keep-alive connections are closed at once.
+     */
+    public synchronized void stop(Duration drainTimeout) {
+        if (serverChannel == null) {
+            return;
+        }
+        serverChannel.close().syncUninterruptibly();
+        context.startDraining();
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (context.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (context.inFlight() > 0) {
+            log.warn("drain timeout: closing {} transfers still in flight", context.inFlight());
+        }
+        context.connections().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        upstream.close();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (credentials != null) {
+            credentials.close();
+        }
+        serverChannel = null;
+    }
+
+    @Override
+    public void close() {
+        stop(config.drainTimeout());
+    }
+
+    public static String version() {
+        String v = BitsBridgeServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.bitsbridge.proxy.server;
+
+import dev.bitsbridge.proxy.config.ProxyConfig;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The only place the client pipeline is assembled. In order:
+ * <ol>
+ *   <li>{@code limit}: connection cap;</li>
+ *   <li>{@code idle}: closes connections with no traffic either way for {@code --idle-timeout};</li>
+ *   <li>{@code slow-request}: request heads must arrive within {@code --request-header-timeout};</li>
+ *   <li>{@code decoder}/{@code encoder}: HTTP/1.1, with header and line limits;</li>
+ *   <li>{@code flow}: one message per {@code read()} (autoRead is off);</li>
+ *   <li>{@code access-log}, {@code cors}, {@code guard}, then {@code proxy}, which serves.</li>
+ * </ol>
+ */
+final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final ProxyConfig config;
+    private final ServerContext server;
+    private final ConnectionLimitHandler limit;
+    private final RequestGuardHandler guard;
+    private final HostPolicy policy;
+
+    BitsBridgeServerInitializer(ProxyConfig config, ServerContext server, HostPolicy policy) {
+        this.config = config;
+        this.server = server;
+        this.policy = policy;
+        this.limit = new ConnectionLimitHandler(config.maxConnections());
+        this.guard = new RequestGuardHandler(policy);
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("limit", limit);
+        p.addLast("idle", new IdleCloseHandler(config.idleTimeout().toMillis()));
+        p.addLast("slow-request", new SlowRequestHandler(config.requestHeaderTimeout().toNanos()));
+        p.addLast("decoder", new StrictRequestDecoder(config.maxInitialLineLength(), config.maxHeaderSize()));
+        p.addLast("encoder", new HttpResponseEncoder());
+        p.addLast("flow", new FlowControlHandler());
+        p.addLast("access-log", new AccessLogHandler());
+        p.addLast("cors", new CorsHandler(policy));
+        p.addLast("guard", guard);
+        p.addLast("proxy", new ProxyRequestHandler(server));
+    }
+
+    /** Closes a connection after a period with neither reads nor writes. */
+    static final class IdleCloseHandler extends IdleStateHandler {
+        IdleCloseHandler(long millis) {
+            super(0, 0, millis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        protected void channelIdle(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.timeout.IdleStateEvent evt) {
+            ctx.close();
+        }
+    }
+}

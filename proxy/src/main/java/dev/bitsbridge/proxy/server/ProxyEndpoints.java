@@ -1,0 +1,79 @@
+package dev.bitsbridge.proxy.server;
+
+import dev.bitsbridge.proxy.download.ClientResponse;
+import dev.bitsbridge.proxy.error.BridgeError;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * The proxy's own answers: the reserved {@code /_bitsbridge/} endpoints (health), OPTIONS, the
+ * BITS upload verb while uploads are off, and refusals of other methods. Thread-safe.
+ */
+final class ProxyEndpoints {
+
+    static final String ALLOW = "GET, HEAD, OPTIONS";
+    private static final Set<String> KNOWN_METHODS = Set.of("POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT");
+
+    private final String version;
+    private final Instant started = Instant.now();
+
+    ProxyEndpoints(String version) {
+        this.version = version;
+    }
+
+    void handle(HttpRequest req, String rawPath, ClientResponse out) {
+        boolean read = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
+        if (rawPath.equals("/_bitsbridge/health") && read) {
+            long uptime = Duration.between(started, Instant.now()).toSeconds();
+            json(out, HttpResponseStatus.OK, "{\"status\":\"ok\",\"version\":\"" + version + "\",\"uptime_seconds\":"
+                    + uptime + "}");
+            return;
+        }
+        out.error(BridgeError.NO_SUCH_KEY, "no such bitsbridge endpoint (paths under /_bitsbridge/ are reserved)");
+    }
+
+    void otherMethod(HttpRequest req, ClientResponse out) {
+        String m = req.method().name();
+        if (m.equals("OPTIONS")) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+            r.headers().set(HttpHeaderNames.ALLOW, ALLOW);
+            out.full(r);
+            return;
+        }
+        if (m.equalsIgnoreCase("BITS_POST")) {
+            HttpHeaders h = new DefaultHttpHeaders()
+                    .set("BITS-Packet-Type", "Ack")
+                    .set("BITS-Error-Code", "0x80070005")
+                    .set("BITS-Error-Context", "0x5");
+            out.error(BridgeError.NOT_IMPLEMENTED, "BITS uploads are not enabled on this proxy", h);
+            return;
+        }
+        HttpHeaders allow = new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, ALLOW);
+        if (KNOWN_METHODS.contains(m)) {
+            out.error(BridgeError.METHOD_NOT_ALLOWED, m + " is not supported; this proxy serves GET and HEAD", allow);
+        } else {
+            out.error(BridgeError.NOT_IMPLEMENTED, "unknown method", allow);
+        }
+    }
+
+    private static void json(ClientResponse out, HttpResponseStatus status, String body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                ByteBufUtil.writeUtf8(out.ctx().alloc(), body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        out.full(r);
+    }
+}

@@ -1,0 +1,209 @@
+package dev.bitsbridge.proxy.server;
+
+import dev.bitsbridge.proxy.download.ClientResponse;
+import dev.bitsbridge.proxy.download.Transfer;
+import dev.bitsbridge.proxy.error.BridgeError;
+import dev.bitsbridge.proxy.http.RequestPath;
+import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
+import dev.bitsbridge.proxy.s3.S3Location;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler: one request at a time per connection. Reads a request head, routes it (the
+ * proxy's own endpoints under {@code /_bitsbridge/}, downloads, the rest refused), consumes the
+ * request body, and asks for the next request only once the response is complete. The client
+ * channel has autoRead off, so a slow response never piles pipelined requests up in memory.
+ *
+ * <p>Threading: one instance per connection, confined to its event loop.
+ */
+final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyRequestHandler.class);
+    static final String RESERVED_PREFIX = "/_bitsbridge/";
+    /** A GET or HEAD body is read and dropped, up to this much; more closes the connection. */
+    private static final long MAX_DISCARDED_BODY = 1024 * 1024;
+
+    enum State {
+        AWAITING_REQUEST,
+        HANDLING,
+        CLOSING
+    }
+
+    private final ServerContext server;
+    private State state = State.AWAITING_REQUEST;
+    private boolean requestComplete;
+    private boolean responseComplete;
+    private boolean reusable;
+    private long discarded;
+    private ClientResponse response;
+    private Transfer transfer;
+
+    ProxyRequestHandler(ServerContext server) {
+        this.server = server;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        server.connectionOpened(ctx.channel());
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest req) {
+            if (state != State.AWAITING_REQUEST) {
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            state = State.HANDLING;
+            requestComplete = msg instanceof LastHttpContent;
+            responseComplete = false;
+            discarded = 0;
+            SlowRequestHandler slow = ctx.pipeline().get(SlowRequestHandler.class);
+            if (slow != null) {
+                slow.requestReceived();
+            }
+            server.requestStarted();
+            try {
+                handle(ctx, req);
+            } catch (RuntimeException e) {
+                log.error("unexpected error handling a request", e);
+                if (response != null) {
+                    response.error(BridgeError.INTERNAL_ERROR, null);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+            if (!requestComplete) {
+                ctx.read();
+            }
+            return;
+        }
+        if (msg instanceof HttpContent content) {
+            discarded += content.content().readableBytes();
+            boolean last = content instanceof LastHttpContent;
+            content.release();
+            if (discarded > MAX_DISCARDED_BODY) {
+                if (response != null && !response.headSent()) {
+                    response.error(BridgeError.PAYLOAD_TOO_LARGE, "GET and HEAD requests take no body");
+                }
+                reusable = false;
+                ctx.close();
+                return;
+            }
+            if (last) {
+                requestComplete = true;
+                if (responseComplete) {
+                    nextRequest(ctx);
+                }
+            } else {
+                ctx.read();
+            }
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+    }
+
+    private void handle(ChannelHandlerContext ctx, HttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !server.draining();
+        response = new ClientResponse(ctx, keepAlive, req.method().equals(HttpMethod.HEAD), this::responseDone);
+        String rawPath;
+        try {
+            rawPath = RequestPath.rawPath(req.uri());
+        } catch (InvalidPathException e) {
+            response.error(BridgeError.INVALID_PATH, e.getMessage());
+            return;
+        }
+        if (rawPath.startsWith(RESERVED_PREFIX) || rawPath.equals("/_bitsbridge")) {
+            server.endpoints().handle(req, rawPath, response);
+            return;
+        }
+        HttpMethod m = req.method();
+        if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
+            S3Location location;
+            try {
+                location = server.keyMapper().map(rawPath);
+            } catch (InvalidPathException e) {
+                response.error(BridgeError.INVALID_PATH, e.getMessage());
+                return;
+            }
+            transfer = server.downloads().start(req, location, response);
+            return;
+        }
+        server.endpoints().otherMethod(req, response);
+    }
+
+    private void responseDone(boolean reusable) {
+        this.reusable = reusable;
+        responseComplete = true;
+        transfer = null;
+        server.requestFinished();
+        ChannelHandlerContext ctx = response.ctx();
+        if (!reusable) {
+            state = State.CLOSING;
+            ctx.close();
+            return;
+        }
+        if (requestComplete) {
+            nextRequest(ctx);
+        }
+    }
+
+    private void nextRequest(ChannelHandlerContext ctx) {
+        if (!reusable || server.draining()) {
+            ctx.close();
+            return;
+        }
+        state = State.AWAITING_REQUEST;
+        SlowRequestHandler slow = ctx.pipeline().get(SlowRequestHandler.class);
+        if (slow != null) {
+            slow.responseDone();
+        }
+        ctx.read();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (response != null) {
+            response.writabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (transfer != null) {
+            transfer.cancel();
+            transfer = null;
+        }
+        if (state == State.HANDLING && !responseComplete) {
+            server.requestFinished();
+        }
+        state = State.CLOSING;
+        server.connectionClosed(ctx.channel());
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Client resets and broken pipes are routine for download tools; log them quietly.
+        log.debug("client connection error: {}", cause.toString());
+        ctx.close();
+    }
+
+    static String host(HttpRequest req) {
+        return req.headers().get(HttpHeaderNames.HOST);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.bitsbridge.proxy.server;
+
+import dev.bitsbridge.proxy.download.Downloads;
+import dev.bitsbridge.proxy.s3.KeyMapper;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the per-connection handlers share: the routing collaborators, the open connections, the
+ * count of requests in flight (for a graceful drain), and whether the server is draining.
+ * Thread-safe.
+ */
+final class ServerContext {
+
+    private final KeyMapper keyMapper;
+    private final Downloads downloads;
+    private final ProxyEndpoints endpoints;
+    private final ChannelGroup connections = new DefaultChannelGroup("bitsbridge-clients", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean draining;
+
+    ServerContext(KeyMapper keyMapper, Downloads downloads, ProxyEndpoints endpoints) {
+        this.keyMapper = keyMapper;
+        this.downloads = downloads;
+        this.endpoints = endpoints;
+    }
+
+    KeyMapper keyMapper() {
+        return keyMapper;
+    }
+
+    Downloads downloads() {
+        return downloads;
+    }
+
+    ProxyEndpoints endpoints() {
+        return endpoints;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    void startDraining() {
+        draining = true;
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    ChannelGroup connections() {
+        return connections;
+    }
+
+    void connectionOpened(Channel ch) {
+        connections.add(ch);
+    }
+
+    void connectionClosed(Channel ch) {
+        connections.remove(ch);
+    }
+
+    void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    void requestFinished() {
+        inFlight.decrementAndGet();
+    }
+}

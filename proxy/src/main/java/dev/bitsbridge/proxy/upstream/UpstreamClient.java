@@ -1,0 +1,136 @@
+package dev.bitsbridge.proxy.upstream;
+
+import dev.bitsbridge.proxy.s3.UpstreamEndpoint;
+import dev.bitsbridge.proxy.upstream.UpstreamException.Kind;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.ChannelHealthChecker;
+import io.netty.channel.pool.ChannelPool;
+import io.netty.channel.pool.SimpleChannelPool;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * Pooled HTTP/1.1 connections to upstream endpoints, one pool per (event loop, endpoint): a
+ * connection is created on, and only used from, the event loop of the client connection it
+ * serves, so nothing is shared between threads and no locks are taken. Idle connections are
+ * reused most-recently-used first and closed after {@code idleTimeout}.
+ *
+ * <p>Thread-safety: {@link #send} may be called from any event loop of the shared group; the pool
+ * map is concurrent, each pool is touched only by its own loop.
+ */
+public final class UpstreamClient implements AutoCloseable {
+
+    private final Class<? extends SocketChannel> channelClass;
+    private final SslContext sslContext;
+    private final int connectTimeoutMillis;
+    private final long idleTimeoutMillis;
+    private final Map<PoolKey, ChannelPool> pools = new ConcurrentHashMap<>();
+    private final AtomicLong connectionsOpened = new AtomicLong();
+
+    private record PoolKey(EventLoop loop, UpstreamEndpoint endpoint) {
+    }
+
+    public UpstreamClient(Class<? extends SocketChannel> channelClass, SslContext sslContext, Duration connectTimeout,
+            Duration idleTimeout) {
+        this.channelClass = channelClass;
+        this.sslContext = sslContext;
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
+        this.idleTimeoutMillis = idleTimeout.toMillis();
+    }
+
+    /** How many upstream connections were opened so far (a pooled connection counts once). */
+    public long connectionsOpened() {
+        return connectionsOpened.get();
+    }
+
+    /**
+     * Sends {@code request} to {@code endpoint} on a connection of {@code loop}. The listener gets
+     * the head, then (on demand) the body, or a failure; {@code timeout} bounds each wait on S3.
+     * Ownership of {@code request} passes to this method.
+     */
+    public void send(EventLoop loop, UpstreamEndpoint endpoint, HttpRequest request, boolean headRequest,
+            Duration timeout, UpstreamListener listener) {
+        ChannelPool pool = pools.computeIfAbsent(new PoolKey(loop, endpoint), k -> newPool(k.loop(), k.endpoint()));
+        pool.acquire(loop.newPromise()).addListener(f -> {
+            if (!f.isSuccess()) {
+                io.netty.util.ReferenceCountUtil.release(request);
+                listener.onFailure(null, new UpstreamException(Kind.CONNECT_FAILED,
+                        "cannot connect to " + endpoint + ": " + describe(f.cause()), f.cause()));
+                return;
+            }
+            Channel ch = (Channel) f.getNow();
+            new UpstreamExchange(ch, pool, timeout.toNanos(), headRequest, listener).start(request);
+        });
+    }
+
+    private static String describe(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return m == null ? root.getClass().getSimpleName() : m;
+    }
+
+    private ChannelPool newPool(EventLoop loop, UpstreamEndpoint endpoint) {
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(channelClass)
+                .remoteAddress(endpoint.host(), endpoint.port())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                // Larger reads from S3 mean fewer, bigger writes to the client.
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 65536, 256 * 1024))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024));
+        return new SimpleChannelPool(b, new AbstractChannelPoolHandler() {
+            @Override
+            public void channelCreated(Channel ch) {
+                connectionsOpened.incrementAndGet();
+                ChannelPipeline p = ch.pipeline();
+                if (endpoint.secure()) {
+                    SslHandler ssl = sslContext.newHandler(ch.alloc(), endpoint.host(), endpoint.port());
+                    SSLEngine engine = ssl.engine();
+                    SSLParameters params = engine.getSSLParameters();
+                    params.setEndpointIdentificationAlgorithm("HTTPS");
+                    engine.setSSLParameters(params);
+                    p.addLast("tls", ssl);
+                }
+                p.addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+                p.addLast("http", new HttpClientCodec(4096, 32 * 1024, 256 * 1024));
+                p.addLast("response", new UpstreamResponseHandler());
+            }
+
+            @Override
+            public void channelReleased(Channel ch) {
+                // Keep one read pending while idle, so a close by S3 is noticed now and the pool
+                // drops the connection, instead of failing the next request sent on it.
+                ch.read();
+            }
+        }, ChannelHealthChecker.ACTIVE, true, true);
+    }
+
+    @Override
+    public void close() {
+        pools.values().forEach(ChannelPool::close);
+        pools.clear();
+    }
+}
