@@ -19,15 +19,20 @@ public final class Downloads {
         this.addressing = addressing;
     }
 
-    /** Starts answering {@code request} for {@code location} on {@code out}; runs on the client's loop. */
+    /** Starts answering {@code request} for {@code location} (bucket mode) on {@code out}. */
     public Transfer start(HttpRequest request, S3Location location, ClientResponse out) {
+        return start(request, new SignedObjectSource(context.caller(), addressing.target(location)), out);
+    }
+
+    /** Starts answering {@code request} from any object source; runs on the client's loop. */
+    public Transfer start(HttpRequest request, ObjectSource source, ClientResponse out) {
         DownloadRequest d = DownloadRequest.from(request, context.maxRanges());
         if (d.range().isMultiple()) {
-            MultiRangeDownload m = new MultiRangeDownload(context, out, addressing.target(location), d);
+            MultiRangeDownload m = new MultiRangeDownload(out, source, d);
             m.start();
             return m;
         }
-        ObjectDownload o = new ObjectDownload(context, out, addressing.target(location), d);
+        ObjectDownload o = new ObjectDownload(out, source, d);
         o.start();
         return o;
     }

@@ -5,11 +5,10 @@ import dev.bitsbridge.proxy.http.ByteRange;
 import dev.bitsbridge.proxy.http.ContentRange;
 import dev.bitsbridge.proxy.http.MultipartByteranges;
 import dev.bitsbridge.proxy.http.ObjectMetadata;
+import dev.bitsbridge.proxy.http.RangeHeader;
 import dev.bitsbridge.proxy.http.Preconditions.Outcome;
 import dev.bitsbridge.proxy.http.ResponseHeaders;
 import dev.bitsbridge.proxy.s3.S3Caller;
-import dev.bitsbridge.proxy.s3.S3Request;
-import dev.bitsbridge.proxy.s3.S3Target;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,7 +18,7 @@ import java.util.List;
 
 /**
  * A GET with several ranges, answered {@code 206 multipart/byteranges} with the parts in request
- * order. S3 serves one range per request, so: a HEAD for the size and ETag, then one ranged GET
+ * order. S3 serves one range per request, so: a HEAD (or a one-byte GET) for the size and ETag, then one ranged GET
  * per part, in turn, each pinned to that ETag with {@code If-Match} so every part comes from the
  * same version of the object. If the object changes between parts, or a part fails, the client
  * connection is closed: the headers (and exact Content-Length) are already out.
@@ -28,9 +27,8 @@ import java.util.List;
  */
 final class MultiRangeDownload implements Transfer, S3Caller.Callback {
 
-    private final DownloadContext context;
     private final ClientResponse out;
-    private final S3Target target;
+    private final ObjectSource source;
     private final DownloadRequest request;
     private ObjectMetadata meta;
     private MultipartByteranges body;
@@ -41,17 +39,25 @@ final class MultiRangeDownload implements Transfer, S3Caller.Callback {
     private BodyRelay relay;
     private Transfer delegate;
 
-    MultiRangeDownload(DownloadContext context, ClientResponse out, S3Target target, DownloadRequest request) {
-        this.context = context;
+    MultiRangeDownload(ClientResponse out, ObjectSource source, DownloadRequest request) {
         this.out = out;
-        this.target = target;
+        this.source = source;
         this.request = request;
     }
 
     void start() {
-        S3Request head = S3Request.of("HEAD", target);
-        head.headers().set(request.forwardedConditionals());
-        call = context.caller().call(out.ctx().channel().eventLoop(), head, this);
+        // The size and ETag first: a HEAD, or a one-byte GET where the source allows only GET.
+        boolean emulate = source.headViaRangedGet();
+        Sources.request(source, emulate ? "GET" : "HEAD", false, out, r -> {
+            if (cancelled) {
+                return;
+            }
+            r.headers().set(request.forwardedConditionals());
+            if (emulate) {
+                r.header(HttpHeaderNames.RANGE, "bytes=0-0");
+            }
+            call = source.caller().call(out.ctx().channel().eventLoop(), r, this);
+        }, this::onError);
     }
 
     @Override
@@ -67,11 +73,21 @@ final class MultiRangeDownload implements Transfer, S3Caller.Callback {
                     : HttpResponseStatus.PRECONDITION_FAILED, UpstreamReplies.metadata(head));
             return;
         }
-        if (status != 200) {
+        if (status == 416 && source.headViaRangedGet()) {
+            // A one-byte range of an empty object: no range of it can be satisfied.
+            Drain.drain(ex);
+            UpstreamReplies.unsatisfiable(out, 0);
+            return;
+        }
+        if (status != 200 && status != 206) {
             UpstreamReplies.error(out, ex, head);
             return;
         }
-        Drain.drain(ex);
+        if (status == 200 && source.headViaRangedGet()) {
+            ex.abort(); // the whole object is coming: only its headers were wanted
+        } else {
+            Drain.drain(ex);
+        }
         meta = UpstreamReplies.metadata(head);
         if (meta.size() < 0) {
             out.error(BridgeError.UPSTREAM_ERROR, "S3 did not say how large the object is");
@@ -84,8 +100,7 @@ final class MultiRangeDownload implements Transfer, S3Caller.Callback {
             return;
         }
         if (!request.preconditions().rangeApplies(meta.etag(), meta.lastModified())) {
-            delegate(new ObjectDownload(context, out, target, request.withoutRange().pinned(
-                    dev.bitsbridge.proxy.http.RangeHeader.NONE, meta.etag())));
+            delegate(new ObjectDownload(out, source, request.withoutRange().pinned(RangeHeader.NONE, meta.etag())));
             return;
         }
         List<ByteRange> ranges = request.range().resolve(meta.size());
@@ -94,7 +109,7 @@ final class MultiRangeDownload implements Transfer, S3Caller.Callback {
             return;
         }
         if (ranges.size() == 1) {
-            delegate(ObjectDownload.single(context, out, target, request, ranges.get(0), meta.etag()));
+            delegate(ObjectDownload.single(out, source, request, ranges.get(0), meta.etag()));
             return;
         }
         body = new MultipartByteranges(ranges, meta.size(), meta.contentType());
@@ -117,21 +132,23 @@ final class MultiRangeDownload implements Transfer, S3Caller.Callback {
             return;
         }
         ByteRange r = body.ranges().get(part);
-        S3Request get = S3Request.of("GET", target).header(HttpHeaderNames.RANGE, r.rangeHeader());
-        if (meta.etag() != null) {
-            get.header(HttpHeaderNames.IF_MATCH, meta.etag());
-        }
-        call = context.caller().call(out.ctx().channel().eventLoop(), get, new S3Caller.Callback() {
-            @Override
-            public void onResponse(UpstreamExchange ex, HttpResponse head) {
-                onPart(ex, head, r);
+        Sources.request(source, "GET", false, out, get -> {
+            get.header(HttpHeaderNames.RANGE, r.rangeHeader());
+            if (meta.etag() != null) {
+                get.header(HttpHeaderNames.IF_MATCH, meta.etag());
             }
+            call = source.caller().call(out.ctx().channel().eventLoop(), get, new S3Caller.Callback() {
+                @Override
+                public void onResponse(UpstreamExchange ex, HttpResponse head) {
+                    onPart(ex, head, r);
+                }
 
-            @Override
-            public void onError(BridgeError error, String detail) {
-                out.abort();
-            }
-        });
+                @Override
+                public void onError(BridgeError error, String detail) {
+                    out.abort();
+                }
+            });
+        }, (error, detail) -> out.abort());
     }
 
     private void onPart(UpstreamExchange ex, HttpResponse head, ByteRange r) {

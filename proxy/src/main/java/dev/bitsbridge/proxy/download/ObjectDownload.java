@@ -10,22 +10,24 @@ import dev.bitsbridge.proxy.http.RangeSpec;
 import dev.bitsbridge.proxy.http.ResponseHeaders;
 import dev.bitsbridge.proxy.s3.S3Caller;
 import dev.bitsbridge.proxy.s3.S3Request;
-import dev.bitsbridge.proxy.s3.S3Target;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
- * A HEAD, or a GET of the whole object or of one range: one S3 request (signed for the same
- * method), its answer checked and relayed.
+ * A HEAD, or a GET of the whole object or of one range: one upstream request (for the same
+ * method, or a one-byte ranged GET where the source allows only GET), its answer checked and
+ * relayed.
  *
- * <p>The range goes to S3 as the client wrote it, so S3 does the clipping and no extra request is
- * needed; the answer's Content-Range is then checked against what the proxy itself computes. If
+ * <p>The range goes upstream as the client wrote it, so S3 does the clipping and no extra request
+ * is needed; the answer's Content-Range is then checked against what the proxy itself computes. If
  * S3 sent more than asked (a whole object, a wider range) the proxy slices; if it sent something
- * else it asks once more for the exact absolute range. Conditionals go to S3 too, and are
+ * else it asks once more for the exact absolute range. Conditionals go upstream too, and are
  * evaluated again here on S3's validators. If-Range is decided here, never sent: on a mismatch
- * the range request is dropped and the whole object fetched.
+ * the range request is dropped and the whole object fetched. An expired presigned URL is replaced
+ * once, when the source can do that.
  *
  * <p>Threading: confined to the client's event loop.
  */
@@ -37,35 +39,45 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         DONE
     }
 
-    private final DownloadContext context;
     private final ClientResponse out;
-    private final S3Target target;
+    private final ObjectSource source;
     private DownloadRequest request;
     private State state = State.REQUESTING;
     private S3Caller.Call call;
     private UpstreamExchange exchange;
     private BodyRelay relay;
     private boolean absoluteRetried;
+    private boolean refreshed;
+    private boolean headEmulated;
+    private String lastRange;
 
-    ObjectDownload(DownloadContext context, ClientResponse out, S3Target target, DownloadRequest request) {
-        this.context = context;
+    ObjectDownload(ClientResponse out, ObjectSource source, DownloadRequest request) {
         this.out = out;
-        this.target = target;
+        this.source = source;
         this.request = request;
     }
 
     void start() {
-        send(request.range().isPresent() ? request.range().specs().get(0).toHeaderValue() : null);
+        send(request.range().isPresent() ? request.range().specs().get(0).toHeaderValue() : null, false);
     }
 
-    private void send(String rangeHeader) {
-        S3Request r = S3Request.of(request.head() ? "HEAD" : "GET", target);
-        r.headers().set(request.forwardedConditionals());
-        if (rangeHeader != null) {
-            r.header(HttpHeaderNames.RANGE, rangeHeader);
-        }
+    private void send(String rangeHeader, boolean fresh) {
         state = State.REQUESTING;
-        call = context.caller().call(out.ctx().channel().eventLoop(), r, this);
+        lastRange = rangeHeader;
+        headEmulated = request.head() && source.headViaRangedGet();
+        String method = request.head() && !headEmulated ? "HEAD" : "GET";
+        Sources.request(source, method, fresh, out, r -> {
+            if (state == State.DONE) {
+                return;
+            }
+            r.headers().set(request.forwardedConditionals());
+            if (headEmulated) {
+                r.header(HttpHeaderNames.RANGE, "bytes=0-0");
+            } else if (rangeHeader != null) {
+                r.header(HttpHeaderNames.RANGE, rangeHeader);
+            }
+            call = source.caller().call(out.ctx().channel().eventLoop(), r, this);
+        }, this::onError);
     }
 
     @Override
@@ -76,16 +88,15 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
             return;
         }
         int status = head.status().code();
+        if (headEmulated) {
+            onEmulatedHead(ex, head);
+            return;
+        }
         switch (status) {
             case 200, 206 -> onObject(ex, head);
-            case 304 -> {
+            case 304, 412 -> {
                 Drain.drain(ex);
-                finishWith(() -> UpstreamReplies.conditional(out, HttpResponseStatus.NOT_MODIFIED,
-                        UpstreamReplies.metadata(head)));
-            }
-            case 412 -> {
-                Drain.drain(ex);
-                finishWith(() -> UpstreamReplies.conditional(out, HttpResponseStatus.PRECONDITION_FAILED,
+                finishWith(() -> UpstreamReplies.conditional(out, HttpResponseStatus.valueOf(status),
                         UpstreamReplies.metadata(head)));
             }
             case 416 -> ErrorBodyReader.read(ex, body -> {
@@ -96,11 +107,49 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
                     probeSizeFor416();
                 }
             });
-            default -> {
-                state = State.DONE;
-                UpstreamReplies.error(out, ex, head);
-            }
+            default -> onError(ex, head);
         }
+    }
+
+    /** A HEAD answered from a one-byte GET: the size is Content-Range's total. */
+    private void onEmulatedHead(UpstreamExchange ex, HttpResponse head) {
+        int status = head.status().code();
+        if (status == 206 || status == 200) {
+            ObjectMetadata meta = UpstreamReplies.metadata(head);
+            if (status == 200) {
+                ex.abort(); // the whole object is coming: do not read it for a HEAD
+            } else {
+                Drain.drain(ex);
+            }
+            respondHead(meta);
+        } else if (status == 416) {
+            // S3 answers a range of an empty object with 416 bytes */0: that object exists and is empty.
+            ErrorBodyReader.read(ex, body -> {
+                long size = UpstreamReplies.unsatisfiedSize(head, body);
+                ObjectMetadata m = UpstreamReplies.metadata(head);
+                respondHead(new ObjectMetadata(Math.max(size, 0), m.etag(), m.lastModified(), m.contentType()));
+            });
+        } else if (status == 304 || status == 412) {
+            Drain.drain(ex);
+            finishWith(() -> UpstreamReplies.conditional(out, HttpResponseStatus.valueOf(status),
+                    UpstreamReplies.metadata(head)));
+        } else {
+            onError(ex, head);
+        }
+    }
+
+    private void respondHead(ObjectMetadata meta) {
+        if (meta.size() < 0) {
+            finishWith(() -> out.error(BridgeError.UPSTREAM_ERROR, "S3 did not say how large the object is"));
+            return;
+        }
+        Outcome outcome = request.preconditions().evaluate(meta.etag(), meta.lastModified());
+        if (outcome != Outcome.PROCEED) {
+            finishWith(() -> UpstreamReplies.conditional(out, outcome == Outcome.NOT_MODIFIED
+                    ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.PRECONDITION_FAILED, meta));
+            return;
+        }
+        finishWith(() -> out.head(HttpResponseStatus.OK, ResponseHeaders.whole(meta)));
     }
 
     private void onObject(UpstreamExchange ex, HttpResponse head) {
@@ -144,7 +193,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
             } else {
                 ex.abort();
                 request = request.withoutRange();
-                send(null);
+                send(null, false);
             }
             return;
         }
@@ -163,15 +212,14 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
                 return;
             }
             absoluteRetried = true;
-            send(want.rangeHeader());
+            send(want.rangeHeader(), false);
             return;
         }
         stream(ex, HttpResponseStatus.PARTIAL_CONTENT, ResponseHeaders.partial(meta, want),
                 want.first() - bodyStart, want.length());
     }
 
-    private void stream(UpstreamExchange ex, HttpResponseStatus status, io.netty.handler.codec.http.HttpHeaders headers,
-            long skip, long length) {
+    private void stream(UpstreamExchange ex, HttpResponseStatus status, HttpHeaders headers, long skip, long length) {
         state = State.STREAMING;
         out.head(status, headers);
         relay = new BodyRelay(out, skip, length, () -> {
@@ -181,28 +229,64 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         relay.start(ex);
     }
 
-    /** A 416 without a size: ask S3 for the size with a HEAD, then answer. */
-    private void probeSizeFor416() {
-        S3Request r = S3Request.of("HEAD", target);
-        call = context.caller().call(out.ctx().channel().eventLoop(), r, new S3Caller.Callback() {
-            @Override
-            public void onResponse(UpstreamExchange ex, HttpResponse head) {
-                Drain.drain(ex);
-                long size = head.status().code() == 200 ? UpstreamReplies.metadata(head).size() : -1;
-                finishWith(() -> {
-                    if (size >= 0) {
-                        UpstreamReplies.unsatisfiable(out, size);
-                    } else {
-                        out.error(BridgeError.RANGE_NOT_SATISFIABLE, null);
-                    }
-                });
+    /** An S3 error: an expired presigned URL is replaced once if the source can; the rest is mapped. */
+    private void onError(UpstreamExchange ex, HttpResponse head) {
+        if (head.status().code() != 403) {
+            state = State.DONE;
+            UpstreamReplies.error(out, ex, head);
+            return;
+        }
+        ErrorBodyReader.read(ex, body -> {
+            if (state == State.DONE) {
+                return;
             }
-
-            @Override
-            public void onError(BridgeError error, String detail) {
-                ObjectDownload.this.onError(error, detail);
+            if (UpstreamReplies.expired(body)) {
+                if (source.refreshable() && !refreshed) {
+                    refreshed = true;
+                    send(lastRange, true);
+                    return;
+                }
+                if (source.expiredMessage() != null) {
+                    finishWith(() -> out.error(BridgeError.ACCESS_DENIED, source.expiredMessage()));
+                    return;
+                }
             }
+            finishWith(() -> UpstreamReplies.errorFromBody(out, head, body));
         });
+    }
+
+    /** A 416 without a size: ask for the size with a HEAD (or its emulation), then answer. */
+    private void probeSizeFor416() {
+        boolean emulate = source.headViaRangedGet();
+        Sources.request(source, emulate ? "GET" : "HEAD", false, out, r -> {
+            if (emulate) {
+                r.header(HttpHeaderNames.RANGE, "bytes=0-0");
+            }
+            call = source.caller().call(out.ctx().channel().eventLoop(), r, new S3Caller.Callback() {
+                @Override
+                public void onResponse(UpstreamExchange ex, HttpResponse head) {
+                    int s = head.status().code();
+                    long size = s == 200 || s == 206 ? UpstreamReplies.metadata(head).size() : -1;
+                    if (s == 200 && emulate) {
+                        ex.abort();
+                    } else {
+                        Drain.drain(ex);
+                    }
+                    finishWith(() -> {
+                        if (size >= 0) {
+                            UpstreamReplies.unsatisfiable(out, size);
+                        } else {
+                            out.error(BridgeError.RANGE_NOT_SATISFIABLE, null);
+                        }
+                    });
+                }
+
+                @Override
+                public void onError(BridgeError error, String detail) {
+                    ObjectDownload.this.onError(error, detail);
+                }
+            });
+        }, this::onError);
     }
 
     @Override
@@ -231,10 +315,10 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         }
     }
 
-    /** Runs a single-range download for the multi-range path (narrowed to one range). */
-    static ObjectDownload single(DownloadContext context, ClientResponse out, S3Target target, DownloadRequest request,
-            ByteRange range, String etag) {
-        return new ObjectDownload(context, out, target,
+    /** A single-range download for the multi-range path, pinned to the ETag its HEAD saw. */
+    static ObjectDownload single(ClientResponse out, ObjectSource source, DownloadRequest request, ByteRange range,
+            String etag) {
+        return new ObjectDownload(out, source,
                 request.pinned(RangeHeader.single(RangeSpec.closed(range.first(), range.last())), etag));
     }
 }

@@ -84,23 +84,30 @@ final class UpstreamReplies {
 
     /** Any other status: read S3's error body, map it, answer. */
     static void error(ClientResponse out, UpstreamExchange exchange, HttpResponse head) {
+        ErrorBodyReader.read(exchange, body -> errorFromBody(out, head, body));
+    }
+
+    /** Answers an S3 error whose body has been read. */
+    static void errorFromBody(ClientResponse out, HttpResponse head, String body) {
         int status = head.status().code();
-        String regionHeader = head.headers().get("x-amz-bucket-region");
-        ErrorBodyReader.read(exchange, body -> {
-            S3Errors.S3Error e = S3Errors.parse(status, body);
-            BridgeError mapped = S3Errors.map(e);
-            String detail = S3Errors.describe(e);
-            String region = S3Errors.region(body, regionHeader);
-            if ((status == 301 || "AuthorizationHeaderMalformed".equals(e.code()) || "PermanentRedirect".equals(e.code()))
-                    && region != null) {
-                detail = "the bucket is in region " + region + "; start bitsbridge with --region " + region;
-            }
-            HttpHeaders extra = null;
-            if (mapped == BridgeError.UPSTREAM_UNAVAILABLE) {
-                extra = new DefaultHttpHeaders().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            }
-            out.error(mapped, detail, extra);
-        });
+        S3Errors.S3Error e = S3Errors.parse(status, body);
+        BridgeError mapped = S3Errors.map(e);
+        String detail = S3Errors.describe(e);
+        String region = S3Errors.region(body, head.headers().get("x-amz-bucket-region"));
+        if ((status == 301 || "AuthorizationHeaderMalformed".equals(e.code()) || "PermanentRedirect".equals(e.code()))
+                && region != null) {
+            detail = "the bucket is in region " + region + "; start bitsbridge with --region " + region;
+        }
+        HttpHeaders extra = null;
+        if (mapped == BridgeError.UPSTREAM_UNAVAILABLE) {
+            extra = new DefaultHttpHeaders().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        out.error(mapped, detail, extra);
+    }
+
+    /** Whether an S3 403 body says the presigned URL has expired. */
+    static boolean expired(String body) {
+        return body != null && body.contains("Request has expired");
     }
 
     static void failed(ClientResponse out, BridgeError error, String detail) {
