@@ -33,7 +33,11 @@ public record ProxyConfig(
         Duration drainTimeout,
         int maxRanges,
         int upstreamRetries,
-        int ioThreads) {
+        int ioThreads,
+        Path stateDir,
+        URI urlVendor,
+        List<String> urlVendorHeaders,
+        List<String> allowUpstream) {
 
     public ProxyConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -41,6 +45,8 @@ public record ProxyConfig(
         prefix = prefix == null ? "" : prefix;
         publicHosts = List.copyOf(publicHosts);
         corsOrigins = List.copyOf(corsOrigins);
+        urlVendorHeaders = List.copyOf(urlVendorHeaders);
+        allowUpstream = List.copyOf(allowUpstream);
     }
 
     public static Builder builder() {
@@ -71,6 +77,10 @@ public record ProxyConfig(
         b.maxRanges = maxRanges;
         b.upstreamRetries = upstreamRetries;
         b.ioThreads = ioThreads;
+        b.stateDir = stateDir;
+        b.urlVendor = urlVendor;
+        b.urlVendorHeaders = urlVendorHeaders;
+        b.allowUpstream = allowUpstream;
         return b;
     }
 
@@ -98,6 +108,10 @@ public record ProxyConfig(
         private int maxRanges = 100;
         private int upstreamRetries = 4;
         private int ioThreads = 0;
+        private Path stateDir;
+        private URI urlVendor;
+        private List<String> urlVendorHeaders = List.of();
+        private List<String> allowUpstream = List.of();
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -122,12 +136,19 @@ public record ProxyConfig(
         public Builder upstreamRetries(int v) { upstreamRetries = v; return this; }
         /** Event-loop threads; 0 means one per available processor. */
         public Builder ioThreads(int v) { ioThreads = v; return this; }
+        /** Where links (and other durable state) live; null disables link registration. */
+        public Builder stateDir(Path v) { stateDir = v; return this; }
+        /** Vendor mode: per-verb presigned URLs come from this backend endpoint. */
+        public Builder urlVendor(URI v) { urlVendor = v; return this; }
+        public Builder urlVendorHeaders(List<String> v) { urlVendorHeaders = v; return this; }
+        /** Extra upstream hosts (HOST or HOST:PORT) that links and vendors may point at. */
+        public Builder allowUpstream(List<String> v) { allowUpstream = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
                     requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
-                    upstreamRetries, ioThreads);
+                    upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream);
         }
     }
 }

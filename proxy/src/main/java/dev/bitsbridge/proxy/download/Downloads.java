@@ -4,6 +4,7 @@ import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
 import dev.bitsbridge.proxy.s3.S3Location;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.function.Function;
 
 /**
  * Entry point of the download path: picks the single-request or the multi-range strategy for a
@@ -13,10 +14,23 @@ public final class Downloads {
 
     private final DownloadContext context;
     private final S3Addressing addressing;
+    private final Function<String, ObjectSource> keySource;
 
-    public Downloads(S3Caller caller, S3Addressing addressing, int maxRanges) {
+    /** @param keySource vendor mode: the source for a bare key (no bucket), else null */
+    public Downloads(S3Caller caller, S3Addressing addressing, int maxRanges, Function<String, ObjectSource> keySource) {
         this.context = new DownloadContext(caller, maxRanges);
         this.addressing = addressing;
+        this.keySource = keySource;
+    }
+
+    /** Whether plain paths name keys served through a URL vendor rather than signed requests. */
+    public boolean vendorMode() {
+        return keySource != null;
+    }
+
+    /** Starts answering {@code request} for a bare key (vendor mode). */
+    public Transfer startKey(HttpRequest request, String key, ClientResponse out) {
+        return start(request, keySource.apply(key), out);
     }
 
     /** Starts answering {@code request} for {@code location} (bucket mode) on {@code out}. */

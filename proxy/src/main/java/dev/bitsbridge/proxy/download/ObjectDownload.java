@@ -127,7 +127,8 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
             ErrorBodyReader.read(ex, body -> {
                 long size = UpstreamReplies.unsatisfiedSize(head, body);
                 ObjectMetadata m = UpstreamReplies.metadata(head);
-                respondHead(new ObjectMetadata(Math.max(size, 0), m.etag(), m.lastModified(), m.contentType()));
+                // The 416 is an error document: its Content-Type is not the object's.
+                respondHead(new ObjectMetadata(Math.max(size, 0), m.etag(), m.lastModified(), null));
             });
         } else if (status == 304 || status == 412) {
             Drain.drain(ex);

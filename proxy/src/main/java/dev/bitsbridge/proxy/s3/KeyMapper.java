@@ -53,6 +53,20 @@ public final class KeyMapper {
         return new S3Location(b, prefix + rest.substring(slash + 1));
     }
 
+    /**
+     * The object key a raw path names when there is no bucket at all (vendor mode: the backend
+     * knows the bucket): {@code /<key>} is {@code <prefix><key>}, with the same confinement.
+     */
+    public String mapKey(String rawPath) throws InvalidPathException {
+        String path = RequestPath.decode(rawPath);
+        if (!path.startsWith("/") || path.length() == 1) {
+            throw new InvalidPathException("no object key in path");
+        }
+        String rest = path.substring(1);
+        checkSegments(rest);
+        return prefix + rest;
+    }
+
     private static void checkSegments(String path) throws InvalidPathException {
         int start = 0;
         while (start <= path.length()) {

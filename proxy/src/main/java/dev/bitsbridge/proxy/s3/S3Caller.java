@@ -98,7 +98,7 @@ public final class S3Caller {
 
         void next() {
             attempt++;
-            if (credentials == null) {
+            if (credentials == null || request.isPresigned()) {
                 send(null);
                 return;
             }

@@ -2,15 +2,22 @@ package dev.bitsbridge.proxy.server;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.download.Downloads;
+import dev.bitsbridge.proxy.download.ObjectSource;
+import dev.bitsbridge.proxy.links.LinkEndpoints;
+import dev.bitsbridge.proxy.links.LinkStore;
+import dev.bitsbridge.proxy.links.UpstreamAllowlist;
 import dev.bitsbridge.proxy.s3.CredentialSource;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
 import dev.bitsbridge.proxy.upstream.TlsContexts;
 import dev.bitsbridge.proxy.upstream.UpstreamClient;
+import dev.bitsbridge.proxy.vendor.UrlVendor;
+import dev.bitsbridge.proxy.vendor.VendedObjectSource;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -22,7 +29,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -46,6 +58,7 @@ public final class BitsBridgeServer implements AutoCloseable {
     private UpstreamClient upstream;
     private CredentialSource credentials;
     private ServerContext context;
+    private ExecutorService stateExecutor;
 
     /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
     public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
@@ -69,8 +82,26 @@ public final class BitsBridgeServer implements AutoCloseable {
         S3Caller caller = new S3Caller(upstream, credentials, new RequestSigner(config.region()),
                 RetryPolicy.standard(config.upstreamRetries()), config.upstreamTimeout(), "bitsbridge/" + version());
         HostPolicy policy = new HostPolicy(config.bindAddress(), config.publicHosts(), config.corsOrigins());
-        context = new ServerContext(new KeyMapper(config.bucket(), config.prefix()),
-                new Downloads(caller, addressing, config.maxRanges()), new ProxyEndpoints(version()));
+        UpstreamAllowlist allowlist = new UpstreamAllowlist(config.endpoint(), config.allowUpstream());
+        Function<String, ObjectSource> keySource = null;
+        if (config.urlVendor() != null) {
+            UrlVendor vendor = new UrlVendor(config.urlVendor(), config.urlVendorHeaders(), allowlist,
+                    config.upstreamTimeout());
+            keySource = key -> new VendedObjectSource(caller, vendor, key);
+        }
+        Downloads downloads = new Downloads(caller, addressing, config.maxRanges(), keySource);
+        stateExecutor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bitsbridge-state");
+            t.setDaemon(true);
+            return t;
+        });
+        List<ProxyEndpoint> endpoints = new ArrayList<>();
+        if (config.stateDir() != null) {
+            LinkStore links = new LinkStore(StateFiles.ensureDir(config.stateDir()));
+            endpoints.add(new LinkEndpoints(links, allowlist, downloads, caller, stateExecutor));
+        }
+        context = new ServerContext(new KeyMapper(config.bucket(), config.prefix()), downloads,
+                new ProxyEndpoints(version(), endpoints));
 
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -140,6 +171,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         if (credentials != null) {
             credentials.close();
         }
+        stateExecutor.shutdown();
         serverChannel = null;
     }
 

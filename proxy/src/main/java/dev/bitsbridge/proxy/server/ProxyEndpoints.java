@@ -1,13 +1,13 @@
 package dev.bitsbridge.proxy.server;
 
 import dev.bitsbridge.proxy.download.ClientResponse;
+import dev.bitsbridge.proxy.download.Transfer;
 import dev.bitsbridge.proxy.error.BridgeError;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -15,11 +15,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 
 /**
- * The proxy's own answers: the reserved {@code /_bitsbridge/} endpoints (health), OPTIONS, the
- * BITS upload verb while uploads are off, and refusals of other methods. Thread-safe.
+ * The proxy's own answers: the reserved {@code /_bitsbridge/} endpoints (health built in, the
+ * rest registered as {@link ProxyEndpoint}s), OPTIONS, the BITS upload verb while uploads are off,
+ * and refusals of other methods. Thread-safe.
  */
 final class ProxyEndpoints {
 
@@ -27,21 +29,29 @@ final class ProxyEndpoints {
     private static final Set<String> KNOWN_METHODS = Set.of("POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT");
 
     private final String version;
+    private final List<ProxyEndpoint> endpoints;
     private final Instant started = Instant.now();
 
-    ProxyEndpoints(String version) {
+    ProxyEndpoints(String version, List<ProxyEndpoint> endpoints) {
         this.version = version;
+        this.endpoints = List.copyOf(endpoints);
     }
 
-    void handle(HttpRequest req, String rawPath, ClientResponse out) {
+    Transfer handle(HttpRequest req, String rawPath, ByteBuf body, ClientResponse out) {
         boolean read = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
         if (rawPath.equals("/_bitsbridge/health") && read) {
             long uptime = Duration.between(started, Instant.now()).toSeconds();
-            json(out, HttpResponseStatus.OK, "{\"status\":\"ok\",\"version\":\"" + version + "\",\"uptime_seconds\":"
-                    + uptime + "}");
-            return;
+            JsonResponses.send(out, HttpResponseStatus.OK, "{\"status\":\"ok\",\"version\":\"" + version
+                    + "\",\"uptime_seconds\":" + uptime + "}");
+            return null;
+        }
+        for (ProxyEndpoint e : endpoints) {
+            if (e.matches(rawPath)) {
+                return e.handle(req, rawPath, body, out);
+            }
         }
         out.error(BridgeError.NO_SUCH_KEY, "no such bitsbridge endpoint (paths under /_bitsbridge/ are reserved)");
+        return null;
     }
 
     void otherMethod(HttpRequest req, ClientResponse out) {
@@ -66,14 +76,5 @@ final class ProxyEndpoints {
         } else {
             out.error(BridgeError.NOT_IMPLEMENTED, "unknown method", allow);
         }
-    }
-
-    private static void json(ClientResponse out, HttpResponseStatus status, String body) {
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                ByteBufUtil.writeUtf8(out.ctx().alloc(), body));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
-        r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
-        out.full(r);
     }
 }

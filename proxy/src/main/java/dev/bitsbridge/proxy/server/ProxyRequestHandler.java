@@ -6,6 +6,7 @@ import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.http.RequestPath;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import dev.bitsbridge.proxy.s3.S3Location;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
@@ -32,6 +33,8 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     static final String RESERVED_PREFIX = "/_bitsbridge/";
     /** A GET or HEAD body is read and dropped, up to this much; more closes the connection. */
     private static final long MAX_DISCARDED_BODY = 1024 * 1024;
+    /** The proxy's own endpoints take small JSON bodies, read whole before they are called. */
+    static final int MAX_ENDPOINT_BODY = 64 * 1024;
 
     enum State {
         AWAITING_REQUEST,
@@ -47,6 +50,9 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     private long discarded;
     private ClientResponse response;
     private Transfer transfer;
+    private HttpRequest endpointRequest;
+    private String endpointPath;
+    private CompositeByteBuf endpointBody;
 
     ProxyRequestHandler(ServerContext server) {
         this.server = server;
@@ -78,6 +84,9 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             server.requestStarted();
             try {
                 handle(ctx, req);
+                if (req instanceof HttpContent c) {
+                    collect(ctx, c);
+                }
             } catch (RuntimeException e) {
                 log.error("unexpected error handling a request", e);
                 if (response != null) {
@@ -92,6 +101,11 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpContent content) {
+            if (endpointRequest != null) {
+                collect(ctx, content);
+                content.release();
+                return;
+            }
             discarded += content.content().readableBytes();
             boolean last = content instanceof LastHttpContent;
             content.release();
@@ -127,22 +141,68 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (rawPath.startsWith(RESERVED_PREFIX) || rawPath.equals("/_bitsbridge")) {
-            server.endpoints().handle(req, rawPath, response);
+            // Called once the (small) body is in: see collect().
+            endpointRequest = req;
+            endpointPath = rawPath;
+            endpointBody = ctx.alloc().compositeBuffer();
             return;
         }
         HttpMethod m = req.method();
         if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
-            S3Location location;
             try {
-                location = server.keyMapper().map(rawPath);
+                if (server.downloads().vendorMode()) {
+                    transfer = server.downloads().startKey(req, server.keyMapper().mapKey(rawPath), response);
+                } else {
+                    S3Location location = server.keyMapper().map(rawPath);
+                    transfer = server.downloads().start(req, location, response);
+                }
             } catch (InvalidPathException e) {
                 response.error(BridgeError.INVALID_PATH, e.getMessage());
-                return;
             }
-            transfer = server.downloads().start(req, location, response);
             return;
         }
         server.endpoints().otherMethod(req, response);
+    }
+
+    /** Adds a piece of an endpoint request's body; calls the endpoint once the body is whole. */
+    private void collect(ChannelHandlerContext ctx, HttpContent content) {
+        if (endpointRequest == null) {
+            return;
+        }
+        int n = content.content().readableBytes();
+        if (endpointBody.readableBytes() + n > MAX_ENDPOINT_BODY) {
+            releaseEndpoint();
+            reusable = false;
+            response.error(BridgeError.PAYLOAD_TOO_LARGE, "request body over " + MAX_ENDPOINT_BODY + " bytes");
+            ctx.close();
+            return;
+        }
+        if (n > 0) {
+            endpointBody.addComponent(true, content.content().retain());
+        }
+        if (!(content instanceof LastHttpContent)) {
+            ctx.read();
+            return;
+        }
+        requestComplete = true;
+        HttpRequest req = endpointRequest;
+        String path = endpointPath;
+        CompositeByteBuf body = endpointBody;
+        endpointRequest = null;
+        endpointBody = null;
+        try {
+            transfer = server.endpoints().handle(req, path, body, response);
+        } finally {
+            body.release();
+        }
+    }
+
+    private void releaseEndpoint() {
+        if (endpointBody != null) {
+            endpointBody.release();
+            endpointBody = null;
+        }
+        endpointRequest = null;
     }
 
     private void responseDone(boolean reusable) {
@@ -184,6 +244,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseEndpoint();
         if (transfer != null) {
             transfer.cancel();
             transfer = null;

@@ -1,0 +1,245 @@
+package dev.bitsbridge.proxy.links;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bitsbridge.proxy.download.ClientResponse;
+import dev.bitsbridge.proxy.download.Downloads;
+import dev.bitsbridge.proxy.download.Transfer;
+import dev.bitsbridge.proxy.error.BridgeError;
+import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.server.JsonResponses;
+import dev.bitsbridge.proxy.server.ProxyEndpoint;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The presigned-URL bridge's endpoints:
+ * <ul>
+ *   <li>{@code POST /_bitsbridge/links} {@code {"url": "<presigned GET URL>", "name": "setup.exe"}}
+ *       → 201 {@code {"id", "url" (local), "expires"}};</li>
+ *   <li>{@code GET}, {@code PUT} (a fresh {@code url}), {@code DELETE /_bitsbridge/links/<id>};</li>
+ *   <li>{@code GET}/{@code HEAD /_bitsbridge/l/<id>/<name>}: the link itself, with the full
+ *       download semantics (ranges, multipart, conditionals).</li>
+ * </ul>
+ * Upstream URLs are checked against the {@link UpstreamAllowlist} and never echoed back with their
+ * query (the signature). Store writes run on {@code stateExecutor}, answers on the event loop.
+ */
+public final class LinkEndpoints implements ProxyEndpoint {
+
+    private static final Logger log = LoggerFactory.getLogger(LinkEndpoints.class);
+    static final String LINKS = "/_bitsbridge/links";
+    static final String SERVE = "/_bitsbridge/l/";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LinkStore store;
+    private final UpstreamAllowlist allowlist;
+    private final Downloads downloads;
+    private final S3Caller caller;
+    private final Executor stateExecutor;
+
+    public LinkEndpoints(LinkStore store, UpstreamAllowlist allowlist, Downloads downloads, S3Caller caller,
+            Executor stateExecutor) {
+        this.store = store;
+        this.allowlist = allowlist;
+        this.downloads = downloads;
+        this.caller = caller;
+        this.stateExecutor = stateExecutor;
+    }
+
+    @Override
+    public boolean matches(String rawPath) {
+        return rawPath.equals(LINKS) || rawPath.startsWith(LINKS + "/") || rawPath.startsWith(SERVE);
+    }
+
+    @Override
+    public Transfer handle(HttpRequest req, String rawPath, ByteBuf body, ClientResponse out) {
+        HttpMethod m = req.method();
+        if (rawPath.startsWith(SERVE)) {
+            return serve(req, rawPath, out);
+        }
+        if (rawPath.equals(LINKS)) {
+            if (m.equals(HttpMethod.POST)) {
+                create(req, body, out);
+            } else {
+                methodNotAllowed(out, "POST");
+            }
+            return null;
+        }
+        String id = rawPath.substring(LINKS.length() + 1);
+        if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
+            Link l = store.get(id);
+            if (l == null) {
+                JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no such link");
+            } else {
+                JsonResponses.send(out, HttpResponseStatus.OK, describe(l, req).toString());
+            }
+        } else if (m.equals(HttpMethod.PUT)) {
+            replace(req, id, body, out);
+        } else if (m.equals(HttpMethod.DELETE)) {
+            mutate(out, () -> store.delete(id), deleted -> {
+                if (deleted) {
+                    JsonResponses.send(out, HttpResponseStatus.OK, "{\"deleted\":\"" + id + "\"}");
+                } else {
+                    JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no such link");
+                }
+            });
+        } else {
+            methodNotAllowed(out, "GET, HEAD, PUT, DELETE");
+        }
+        return null;
+    }
+
+    private Transfer serve(HttpRequest req, String rawPath, ClientResponse out) {
+        String rest = rawPath.substring(SERVE.length());
+        int slash = rest.indexOf('/');
+        String id = slash < 0 ? rest : rest.substring(0, slash);
+        Link l = store.get(id);
+        if (l == null) {
+            out.error(BridgeError.NO_SUCH_KEY, "no such link");
+            return null;
+        }
+        if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
+            out.error(BridgeError.METHOD_NOT_ALLOWED, "links serve GET and HEAD",
+                    new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, "GET, HEAD"));
+            return null;
+        }
+        return downloads.start(req, new LinkObjectSource(caller, l), out);
+    }
+
+    private void create(HttpRequest req, ByteBuf body, ClientResponse out) {
+        JsonNode in = parse(body, out);
+        if (in == null) {
+            return;
+        }
+        PresignedUrl url = checkedUrl(in, out);
+        if (url == null) {
+            return;
+        }
+        String name = in.path("name").asText("");
+        if (name.isEmpty()) {
+            name = url.fileName();
+        }
+        if (!validName(name)) {
+            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST,
+                    "name must be 1 to 255 characters, without '/', '\\\\' or control characters");
+            return;
+        }
+        String n = name;
+        mutate(out, () -> store.create(url, n), l -> {
+            log.info("link {} registered for {}", l.id(), url.redacted());
+            JsonResponses.send(out, HttpResponseStatus.CREATED, describe(l, req).toString(),
+                    new DefaultHttpHeaders().set(HttpHeaderNames.LOCATION, LINKS + "/" + l.id()));
+        });
+    }
+
+    private void replace(HttpRequest req, String id, ByteBuf body, ClientResponse out) {
+        JsonNode in = parse(body, out);
+        if (in == null) {
+            return;
+        }
+        PresignedUrl url = checkedUrl(in, out);
+        if (url == null) {
+            return;
+        }
+        mutate(out, () -> store.replace(id, url), l -> {
+            if (l == null) {
+                JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no such link");
+            } else {
+                log.info("link {} now points at {}", id, url.redacted());
+                JsonResponses.send(out, HttpResponseStatus.OK, describe(l, req).toString());
+            }
+        });
+    }
+
+    private PresignedUrl checkedUrl(JsonNode in, ClientResponse out) {
+        PresignedUrl url;
+        try {
+            url = PresignedUrl.parse(in.path("url").asText(null));
+        } catch (IllegalArgumentException e) {
+            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+            return null;
+        }
+        if (!allowlist.allows(url.endpoint())) {
+            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "upstream host " + url.endpoint().hostHeader()
+                    + " is not allowed (S3 hosts, --endpoint and --allow-upstream hosts are)");
+            return null;
+        }
+        return url;
+    }
+
+    private static JsonNode parse(ByteBuf body, ClientResponse out) {
+        try {
+            JsonNode n = JSON.readTree(new ByteBufInputStream(body.duplicate()));
+            if (n == null || !n.isObject()) {
+                JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "the body must be a JSON object");
+                return null;
+            }
+            return n;
+        } catch (IOException e) {
+            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "the body is not valid JSON");
+            return null;
+        }
+    }
+
+    static boolean validName(String name) {
+        if (name.isEmpty() || name.length() > 255 || name.equals(".") || name.equals("..")) {
+            return false;
+        }
+        return name.chars().noneMatch(c -> c < 0x20 || c == 0x7f || c == '/' || c == '\\');
+    }
+
+    private ObjectNode describe(Link l, HttpRequest req) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("id", l.id());
+        n.put("name", l.name());
+        n.put("url", "http://" + req.headers().get(HttpHeaderNames.HOST, "127.0.0.1") + SERVE + l.id() + "/"
+                + dev.bitsbridge.proxy.s3.S3Paths.encodeQueryComponent(l.name()));
+        n.put("upstream", l.upstream().redacted());
+        if (l.upstream().expires() != null) {
+            n.put("expires", l.upstream().expires().toString());
+        } else {
+            n.putNull("expires");
+        }
+        n.put("created", l.created().toString());
+        return n;
+    }
+
+    private static void methodNotAllowed(ClientResponse out, String allow) {
+        out.error(BridgeError.METHOD_NOT_ALLOWED, "allowed here: " + allow,
+                new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, allow));
+    }
+
+    /** Runs a store change off the event loop, then answers on it. */
+    private <T> void mutate(ClientResponse out, IoSupplier<T> change, java.util.function.Consumer<T> answer) {
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return change.get();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, stateExecutor).whenComplete((v, err) -> out.ctx().executor().execute(() -> {
+            if (err != null) {
+                log.error("link store write failed: {}", err.getCause() == null ? err : err.getCause().toString());
+                JsonResponses.error(out, HttpResponseStatus.INTERNAL_SERVER_ERROR, "the link store could not be written");
+            } else {
+                answer.accept(v);
+            }
+        }));
+    }
+
+    @FunctionalInterface
+    private interface IoSupplier<T> {
+        T get() throws IOException;
+    }
+}
