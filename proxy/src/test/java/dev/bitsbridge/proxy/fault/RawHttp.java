@@ -43,7 +43,10 @@ public final class RawHttp implements AutoCloseable {
 
         @Override
         public String toString() {
-            return statusLine + " " + headers + " (" + body.length + " body bytes" + (complete ? ")" : ", SHORT)");
+            String ct = header("Content-Type");
+            String shown = ct != null && ct.startsWith("text/") && body.length < 600 ? " " + text().trim() : "";
+            return statusLine + " " + headers + " (" + body.length + " body bytes" + (complete ? ")" : ", SHORT)")
+                    + shown;
         }
     }
 
