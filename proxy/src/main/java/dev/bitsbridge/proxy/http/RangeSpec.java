@@ -55,7 +55,8 @@ public record RangeSpec(long first, long last, long suffixLength) {
         if (isSuffix()) {
             return "bytes=-" + suffixLength;
         }
-        return last < 0 ? "bytes=" + first + "-" : "bytes=" + first + "-" + last;
+        // A saturated end means "to the end"; some S3 implementations refuse 2^63-1 as an end.
+        return last < 0 || last == Long.MAX_VALUE ? "bytes=" + first + "-" : "bytes=" + first + "-" + last;
     }
 
     @Override

@@ -53,6 +53,8 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     private HttpRequest endpointRequest;
     private String endpointPath;
     private CompositeByteBuf endpointBody;
+    /** A read() was asked for and no message has arrived for it yet (see channelReadComplete). */
+    private boolean awaitingMessage;
 
     ProxyRequestHandler(ServerContext server) {
         this.server = server;
@@ -61,12 +63,13 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         server.connectionOpened(ctx.channel());
-        ctx.read();
+        demand(ctx);
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        awaitingMessage = false;
         if (msg instanceof HttpRequest req) {
             if (state != State.AWAITING_REQUEST) {
                 ReferenceCountUtil.release(msg);
@@ -96,7 +99,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(msg);
             }
             if (!requestComplete) {
-                ctx.read();
+                demand(ctx);
             }
             return;
         }
@@ -123,7 +126,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
                     nextRequest(ctx);
                 }
             } else {
-                ctx.read();
+                demand(ctx);
             }
             return;
         }
@@ -181,7 +184,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             endpointBody.addComponent(true, content.content().retain());
         }
         if (!(content instanceof LastHttpContent)) {
-            ctx.read();
+            demand(ctx);
             return;
         }
         requestComplete = true;
@@ -231,7 +234,28 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
         if (slow != null) {
             slow.responseDone();
         }
+        demand(ctx);
+    }
+
+    /** Asks for the next message; set before read(), which may deliver it at once. */
+    private void demand(ChannelHandlerContext ctx) {
+        awaitingMessage = true;
         ctx.read();
+    }
+
+    /**
+     * Netty 4.2.15+ FlowControlHandler forgets a pending read() when a socket read ends without a
+     * complete message (a request head larger than one read, ~2 KiB at first), and the head that
+     * follows is then queued and never delivered: the connection hangs (netty/netty#17050). It
+     * tells us with channelReadComplete, after which it holds no demand, so asking again restores
+     * exactly one read.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (awaitingMessage && state != State.CLOSING) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

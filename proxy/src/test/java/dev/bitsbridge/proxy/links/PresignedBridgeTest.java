@@ -1,0 +1,240 @@
+package dev.bitsbridge.proxy.links;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.testing.S3Server;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * The presigned-URL bridge end to end: a proxy that holds no credentials serves BITS-style HEAD
+ * and ranged GETs from a registered presigned GET URL, against s3proxy checking signatures.
+ */
+class PresignedBridgeTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static S3Server s3;
+    private static S3Presigner presigner;
+    private static byte[] big;
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @TempDir
+    Path stateDir;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        s3 = new S3Server();
+        s3.createBucket("apps");
+        big = new byte[3 * 1024 * 1024 + 17];
+        new Random(42).nextBytes(big);
+        s3.put("apps", "setup.exe", big);
+        s3.put("apps", "empty.bin", new byte[0]);
+        presigner = S3Presigner.builder()
+                .endpointOverride(s3.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(s3.credentials())
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .build();
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        presigner.close();
+        s3.close();
+    }
+
+    static String presignGet(String key, Duration ttl) {
+        return presigner.presignGetObject(r -> r.signatureDuration(ttl).getObjectRequest(g -> g.bucket("apps").key(key)))
+                .url().toString();
+    }
+
+    /** A proxy with no credentials at all: links need none. */
+    private BitsBridgeServer start(Path state) throws Exception {
+        return new BitsBridgeServer(ProxyConfig.builder().port(0).stateDir(state)
+                .allowUpstream(java.util.List.of("127.0.0.1:" + s3.endpoint().getPort())).build(), null).start();
+    }
+
+    private static HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static JsonNode register(BitsBridgeServer server, String url, String name) throws Exception {
+        String body = JSON.createObjectNode().put("url", url).put("name", name).toString();
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json"));
+        assertEquals(201, r.statusCode(), new String(r.body()));
+        return JSON.readTree(r.body());
+    }
+
+    private static URI base(BitsBridgeServer server) {
+        return URI.create("http://127.0.0.1:" + server.port());
+    }
+
+    @Test
+    void presignedGetUrlAnswersHeadWith403ButTheLinkAnswers200() throws Exception {
+        String url = presignGet("setup.exe", Duration.ofMinutes(10));
+        HttpResponse<byte[]> direct = send(HttpRequest.newBuilder(URI.create(url))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(403, direct.statusCode(), "the problem this bridge solves: HEAD on a GET-presigned URL");
+
+        try (BitsBridgeServer server = start(stateDir)) {
+            JsonNode link = register(server, url, "setup.exe");
+            String local = link.path("url").asText();
+            assertTrue(local.endsWith("/_bitsbridge/l/" + link.path("id").asText() + "/setup.exe"), local);
+            assertFalse(link.path("expires").isNull());
+            assertFalse(link.toString().contains("X-Amz-Signature"), "the signature is never echoed");
+
+            HttpResponse<byte[]> head = send(HttpRequest.newBuilder(URI.create(local))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            assertEquals(200, head.statusCode());
+            assertEquals(String.valueOf(big.length), head.headers().firstValue("Content-Length").orElseThrow());
+            assertEquals("bytes", head.headers().firstValue("Accept-Ranges").orElseThrow());
+            assertTrue(head.headers().firstValue("Last-Modified").isPresent());
+            assertTrue(head.headers().firstValue("ETag").isPresent());
+            assertEquals(0, head.body().length);
+
+            HttpResponse<byte[]> get = send(HttpRequest.newBuilder(URI.create(local)));
+            assertEquals(200, get.statusCode());
+            assertArrayEquals(big, get.body());
+
+            HttpResponse<byte[]> multi = send(HttpRequest.newBuilder(URI.create(local)).header("Range", "bytes=10-19,0-4"));
+            assertEquals(206, multi.statusCode());
+            assertTrue(multi.headers().firstValue("Content-Type").orElseThrow().startsWith("multipart/byteranges"));
+            assertEquals(String.valueOf(multi.body().length), multi.headers().firstValue("Content-Length").orElseThrow());
+
+            HttpResponse<byte[]> info = send(HttpRequest.newBuilder(
+                    base(server).resolve("/_bitsbridge/links/" + link.path("id").asText())));
+            assertEquals(200, info.statusCode());
+            assertFalse(new String(info.body()).contains("Signature"), "GET of a link never shows the signature");
+        }
+    }
+
+    @Test
+    void bitsStyleJobOverALinkReassemblesTheObject() throws Exception {
+        try (BitsBridgeServer server = start(stateDir)) {
+            String local = register(server, presignGet("setup.exe", Duration.ofMinutes(10)), "setup.exe")
+                    .path("url").asText();
+            HttpResponse<byte[]> head = send(HttpRequest.newBuilder(URI.create(local))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            long size = Long.parseLong(head.headers().firstValue("Content-Length").orElseThrow());
+            String lastModified = head.headers().firstValue("Last-Modified").orElseThrow();
+            byte[] out = new byte[(int) size];
+            int chunk = 1024 * 1024;
+            for (int off = 0; off < size; off += chunk) {
+                int end = (int) Math.min(size, off + chunk) - 1;
+                HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(local))
+                        .header("Range", "bytes=" + off + "-" + end)
+                        .header("If-Unmodified-Since", lastModified)
+                        .header("User-Agent", "Microsoft BITS/7.8"));
+                assertEquals(206, r.statusCode());
+                assertEquals("bytes " + off + "-" + end + "/" + size, r.headers().firstValue("Content-Range").orElseThrow());
+                System.arraycopy(r.body(), 0, out, off, r.body().length);
+            }
+            assertArrayEquals(big, out);
+        }
+    }
+
+    @Test
+    void zeroByteObjectHeadsAs200WithLengthZero() throws Exception {
+        try (BitsBridgeServer server = start(stateDir)) {
+            String local = register(server, presignGet("empty.bin", Duration.ofMinutes(10)), "empty.bin")
+                    .path("url").asText();
+            HttpResponse<byte[]> head = send(HttpRequest.newBuilder(URI.create(local))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            assertEquals(200, head.statusCode());
+            assertEquals("0", head.headers().firstValue("Content-Length").orElseThrow());
+            HttpResponse<byte[]> get = send(HttpRequest.newBuilder(URI.create(local)));
+            assertEquals(200, get.statusCode());
+            assertEquals(0, get.body().length);
+        }
+    }
+
+    @Test
+    void expiredUpstreamSays403WithHowToRefreshThenPutKeepsTheLocalUrl() throws Exception {
+        try (BitsBridgeServer server = start(stateDir)) {
+            JsonNode link = register(server, presignGet("setup.exe", Duration.ofSeconds(1)), "setup.exe");
+            String local = link.path("url").asText();
+            String id = link.path("id").asText();
+            Thread.sleep(2100);
+            HttpResponse<byte[]> expired = send(HttpRequest.newBuilder(URI.create(local)).header("Range", "bytes=0-9"));
+            assertEquals(403, expired.statusCode());
+            String msg = new String(expired.body());
+            assertTrue(msg.contains("expired") && msg.contains("PUT /_bitsbridge/links/" + id), msg);
+
+            String body = JSON.createObjectNode().put("url", presignGet("setup.exe", Duration.ofMinutes(10))).toString();
+            HttpResponse<byte[]> put = send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links/" + id))
+                    .PUT(HttpRequest.BodyPublishers.ofString(body)));
+            assertEquals(200, put.statusCode(), new String(put.body()));
+            assertEquals(local, JSON.readTree(put.body()).path("url").asText(), "the local URL does not change");
+
+            HttpResponse<byte[]> again = send(HttpRequest.newBuilder(URI.create(local)).header("Range", "bytes=0-9"));
+            assertEquals(206, again.statusCode());
+            assertArrayEquals(Arrays.copyOfRange(big, 0, 10), again.body());
+        }
+    }
+
+    @Test
+    void linksSurviveARestartAndDeleteRemovesThem() throws Exception {
+        String local;
+        String id;
+        try (BitsBridgeServer server = start(stateDir)) {
+            JsonNode link = register(server, presignGet("setup.exe", Duration.ofMinutes(10)), "setup.exe");
+            id = link.path("id").asText();
+            local = link.path("url").asText();
+        }
+        assertTrue(Files.exists(stateDir.resolve("links.json")));
+        try (BitsBridgeServer server = start(stateDir)) {
+            URI again = base(server).resolve(URI.create(local).getRawPath());
+            HttpResponse<byte[]> r = send(HttpRequest.newBuilder(again).header("Range", "bytes=100-199"));
+            assertEquals(206, r.statusCode());
+            assertArrayEquals(Arrays.copyOfRange(big, 100, 200), r.body());
+
+            HttpResponse<byte[]> del = send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links/" + id))
+                    .DELETE());
+            assertEquals(200, del.statusCode());
+            assertEquals(404, send(HttpRequest.newBuilder(again)).statusCode());
+        }
+    }
+
+    @Test
+    void registrationRefusesDisallowedAndInvalidUpstreams() throws Exception {
+        try (BitsBridgeServer server = start(stateDir)) {
+            for (String bad : new String[] {
+                "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+                "http://internal.example:8080/admin",
+                "ftp://127.0.0.1/x",
+                "not a url"}) {
+                String body = JSON.createObjectNode().put("url", bad).toString();
+                HttpResponse<byte[]> r = send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)));
+                assertEquals(400, r.statusCode(), bad);
+                assertNotNull(JSON.readTree(r.body()).path("error").asText(null));
+            }
+            HttpResponse<byte[]> notJson = send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{url:")));
+            assertEquals(400, notJson.statusCode());
+        }
+    }
+}
