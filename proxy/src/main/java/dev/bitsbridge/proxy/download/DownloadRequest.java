@@ -1,6 +1,5 @@
 package dev.bitsbridge.proxy.download;
 
-import dev.bitsbridge.proxy.http.HttpDates;
 import dev.bitsbridge.proxy.http.Preconditions;
 import dev.bitsbridge.proxy.http.RangeHeader;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -13,6 +12,11 @@ import io.netty.handler.codec.http.HttpRequest;
  * What a GET or HEAD asks for, in plain terms: whether a body is wanted, the ranges, the
  * preconditions, and the conditional headers to forward to S3 (so S3 can refuse early and spare
  * the transfer; the proxy still checks the answer itself).
+ *
+ * <p>Only the entity-tag conditionals are forwarded. Date conditionals are evaluated by the proxy
+ * alone, on the Last-Modified of the answer, at HTTP's one-second granularity: some S3-compatible
+ * servers (s3proxy among them) compare them at millisecond precision and answer 412 to a BITS job
+ * whose {@code If-Unmodified-Since} is exactly the Last-Modified it was given.
  */
 public record DownloadRequest(boolean head, RangeHeader range, Preconditions preconditions,
         HttpHeaders forwardedConditionals) {
@@ -34,12 +38,6 @@ public record DownloadRequest(boolean head, RangeHeader range, Preconditions pre
         HttpHeaders fwd = new DefaultHttpHeaders();
         copyIfPresent(h, fwd, HttpHeaderNames.IF_MATCH);
         copyIfPresent(h, fwd, HttpHeaderNames.IF_NONE_MATCH);
-        if (pre.ifModifiedSince() != null) {
-            fwd.set(HttpHeaderNames.IF_MODIFIED_SINCE, HttpDates.format(pre.ifModifiedSince()));
-        }
-        if (pre.ifUnmodifiedSince() != null) {
-            fwd.set(HttpHeaderNames.IF_UNMODIFIED_SINCE, HttpDates.format(pre.ifUnmodifiedSince()));
-        }
         return new DownloadRequest(head, range, pre, fwd);
     }
 
