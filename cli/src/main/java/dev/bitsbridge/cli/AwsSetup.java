@@ -1,0 +1,57 @@
+package dev.bitsbridge.cli;
+
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.profiles.ProfileFile;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+
+/**
+ * Credentials and region the way the AWS CLI finds them. Providers are lazy: nothing is loaded
+ * until the first signed request, so {@code serve} starts without credentials (links and vendor
+ * mode need none) and a missing credential shows up as a 503 naming the cause.
+ */
+final class AwsSetup {
+
+    private AwsSetup() {
+    }
+
+    static String region(String explicit, String profile) {
+        if (explicit != null && !explicit.isBlank()) {
+            return explicit;
+        }
+        try {
+            if (profile != null) {
+                return new AwsProfileRegionProvider(() -> ProfileFile.defaultProfileFile(), profile).getRegion().id();
+            }
+            return new DefaultAwsRegionProviderChain().getRegion().id();
+        } catch (SdkClientException | IllegalStateException e) {
+            return Region.US_EAST_1.id();
+        }
+    }
+
+    static AwsCredentialsProvider credentials(String profile, String roleArn, String sessionName, String region) {
+        AwsCredentialsProvider base = profile != null
+                ? ProfileCredentialsProvider.builder().profileName(profile).build()
+                : DefaultCredentialsProvider.builder().build();
+        if (roleArn == null) {
+            return base;
+        }
+        StsClient sts = StsClient.builder()
+                .region(Region.of(region))
+                .credentialsProvider(base)
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+        return StsAssumeRoleCredentialsProvider.builder()
+                .stsClient(sts)
+                .refreshRequest(r -> r.roleArn(roleArn).roleSessionName(sessionName))
+                .asyncCredentialUpdateEnabled(true)
+                .build();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.bitsbridge.cli;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code bitsbridge} launcher. It only maps options (and {@code BITSBRIDGE_*} environment
+ * variables) onto the proxy's configuration and starts things; all behaviour lives in the proxy
+ * library. Bad options exit with status 2 and one line on stderr, never a stack trace.
+ */
+@Command(name = "bitsbridge",
+        mixinStandardHelpOptions = true,
+        versionProvider = ManifestVersionProvider.class,
+        description = "A local HTTP proxy that lets BITS jobs, installers and download tools fetch S3 objects "
+                + "through plain http://localhost URLs.",
+        subcommands = {ServeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class BitsBridgeCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true),
+                new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the launcher with an explicit environment and streams (tests use this). */
+    public static int execute(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+        return commandLine(env, out, err).execute(args);
+    }
+
+    static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
+        CommandLine cmd = new CommandLine(new BitsBridgeCli());
+        cmd.setDefaultValueProvider(new EnvironmentDefaults(env));
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        cmd.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("bitsbridge: " + firstLine(ex.getMessage()));
+            return 2;
+        });
+        cmd.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            if (ex instanceof CommandLine.ParameterException pe) {
+                c.getErr().println("bitsbridge: " + firstLine(pe.getMessage()));
+                return 2;
+            }
+            c.getErr().println("bitsbridge: " + firstLine(describe(ex)));
+            return 1;
+        });
+        return cmd;
+    }
+
+    static String describe(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = t.getMessage() == null ? root.getMessage() : t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    static String firstLine(String s) {
+        if (s == null) {
+            return "error";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

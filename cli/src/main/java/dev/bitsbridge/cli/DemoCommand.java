@@ -1,0 +1,201 @@
+package dev.bitsbridge.cli;
+
+import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.s3.S3Paths;
+import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * {@code bitsbridge demo}: the whole path on a machine with no AWS account. An S3-compatible server
+ * (s3proxy, in-process, loopback only, checking every signature) seeded with sample objects, the
+ * proxy in front of it, and commands to paste.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = ManifestVersionProvider.class,
+        description = "Run an embedded S3 server with sample files and the proxy in front of it; print commands that work.")
+public final class DemoCommand implements Callable<Integer> {
+
+    static final String BUCKET = "demo";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
+            description = "Proxy port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    /** A running demo: the embedded S3 server and the proxy. */
+    static final class Running implements AutoCloseable {
+        final S3Proxy s3;
+        final BitsBridgeServer proxy;
+        final Path dir;
+        final Map<String, byte[]> objects;
+
+        Running(S3Proxy s3, BitsBridgeServer proxy, Path dir, Map<String, byte[]> objects) {
+            this.s3 = s3;
+            this.proxy = proxy;
+            this.dir = dir;
+            this.objects = objects;
+        }
+
+        @Override
+        public void close() throws Exception {
+            proxy.stop(Duration.ofSeconds(5));
+            s3.stop();
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** The sample objects: a text file, an installer-sized binary, a key with a space, an empty file. */
+    static Map<String, byte[]> samples() {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("hello.txt", "Hello from bitsbridge: these bytes came from S3, signed per verb.\n".getBytes());
+        byte[] setup = new byte[8 * 1024 * 1024];
+        new Random(20261122L).nextBytes(setup);
+        m.put("setup.exe", setup);
+        byte[] report = new byte[1024 * 1024 + 123];
+        new Random(7L).nextBytes(report);
+        m.put("data/report 2026.pdf", report);
+        m.put("empty.bin", new byte[0]);
+        return m;
+    }
+
+    Running start() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--port must be between 0 and 65535");
+        }
+        Path dir = Files.createTempDirectory("bitsbridge-demo");
+        String access = "DEMO" + hex(6).toUpperCase();
+        String secret = hex(20);
+        Files.createDirectories(dir.resolve("s3"));
+        S3Proxy s3 = S3Proxy.builder()
+                .blobStore(new FilesystemNio2BlobStore(dir.resolve("s3").toString()))
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, access, secret)
+                .stopTimeout(0)
+                .build();
+        s3.start();
+        while (!"STARTED".equals(s3.getState())) {
+            Thread.sleep(10);
+        }
+        URI endpoint = URI.create("http://127.0.0.1:" + s3.getPort());
+        StaticCredentialsProvider creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret));
+        Map<String, byte[]> objects = samples();
+        try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create())
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build()) {
+            client.createBucket(b -> b.bucket(BUCKET));
+            for (Map.Entry<String, byte[]> e : objects.entrySet()) {
+                client.putObject(b -> b.bucket(BUCKET).key(e.getKey()), RequestBody.fromBytes(e.getValue()));
+            }
+        }
+        BitsBridgeServer proxy = new BitsBridgeServer(ProxyConfig.builder()
+                .port(port).bucket(BUCKET).endpoint(endpoint).pathStyle(true)
+                .stateDir(dir.resolve("state"))
+                .build(), creds).start();
+        Running running = new Running(s3, proxy, dir, objects);
+        printGuide(spec.commandLine().getOut(), running, endpoint, creds);
+        return running;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Running running = start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Shutdown.onTermination(() -> {
+            try {
+                running.close();
+            } catch (Exception e) {
+                // stopping anyway
+            }
+            stopped.countDown();
+        });
+        stopped.await();
+        return 0;
+    }
+
+    private static void printGuide(PrintWriter out, Running r, URI endpoint, StaticCredentialsProvider creds)
+            throws NoSuchAlgorithmException {
+        String base = "http://127.0.0.1:" + r.proxy.port() + "/";
+        out.println();
+        out.println("bitsbridge demo is running.");
+        out.println("  embedded S3 (s3proxy, signatures checked): " + endpoint + "  bucket \"" + BUCKET + "\"");
+        out.println("  bitsbridge proxy:                         " + base);
+        out.println();
+        out.println("Objects served through the proxy:");
+        for (Map.Entry<String, byte[]> e : r.objects.entrySet()) {
+            out.printf("  %-48s %9d bytes  sha256 %s%n", base + S3Paths.encodeKey(e.getKey()), e.getValue().length,
+                    sha256(e.getValue()));
+        }
+        String setup = base + "setup.exe";
+        out.println();
+        out.println("Try it (curl):");
+        out.println("  curl -I " + setup);
+        out.println("  curl -r 0-1023 -o first-kb.bin " + setup);
+        out.println("  curl -C - -O " + setup + "          # run twice: the second run resumes");
+        out.println("  curl -H \"Range: bytes=0-9,100-109\" " + setup + "   # multipart/byteranges");
+        out.println("  curl -o report.pdf \"" + base + S3Paths.encodeKey("data/report 2026.pdf") + "\"");
+        out.println("  sha256sum setup.exe");
+        out.println();
+        out.println("Windows (PowerShell, BITS), on this machine:");
+        out.println("  Start-BitsTransfer -Source " + setup + " -Destination .\\setup.exe");
+        out.println("  (Get-FileHash .\\setup.exe -Algorithm SHA256).Hash");
+        out.println("  bitsadmin /transfer demo /download /priority normal " + setup + " %CD%\\setup.exe");
+        out.println();
+        try (S3Presigner presigner = S3Presigner.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(creds)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build()) {
+            String presigned = presigner.presignGetObject(p -> p.signatureDuration(Duration.ofHours(1))
+                    .getObjectRequest(g -> g.bucket(BUCKET).key("setup.exe"))).url().toString();
+            out.println("The problem it solves: a URL presigned for GET refuses the HEAD that BITS sends first:");
+            out.println("  curl -I \"" + presigned + "\"    # 403");
+            out.println("Register it with the proxy and BITS gets a URL that answers HEAD and ranges:");
+            out.println("  curl -X POST -d '{\"url\": \"" + presigned + "\", \"name\": \"setup.exe\"}' "
+                    + base + "_bitsbridge/links");
+        }
+        out.println();
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+    }
+
+    static String sha256(byte[] data) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    private static String hex(int bytes) {
+        byte[] b = new byte[bytes];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

@@ -1,0 +1,304 @@
+package dev.bitsbridge.cli;
+
+import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.s3.S3Addressing;
+import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.state.StateFiles;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+
+/** {@code bitsbridge serve}: runs the proxy until SIGTERM or Ctrl-C, then drains and exits 0. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = ManifestVersionProvider.class,
+        description = "Serve S3 objects to BITS jobs and download tools on http://127.0.0.1:PORT/<key>.",
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  bitsbridge serve --bucket my-bucket --region eu-west-1",
+            "  bitsbridge serve --bucket my-bucket --prefix releases/ --profile deploy --port 9000",
+            "  bitsbridge serve --endpoint http://127.0.0.1:9000 --path-style      (path mode: /<bucket>/<key>)",
+            "  BITSBRIDGE_BUCKET=my-bucket bitsbridge serve",
+            "",
+            "Every option can also be set with an environment variable BITSBRIDGE_<OPTION>,",
+            "e.g. BITSBRIDGE_UPSTREAM_TIMEOUT=2m; the command line wins."})
+public final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(validate = false, heading = "%nS3 upstream:%n", order = 1)
+    final Upstream upstream = new Upstream();
+
+    @ArgGroup(validate = false, heading = "%nCredentials:%n", order = 2)
+    final Credentials credentials = new Credentials();
+
+    @ArgGroup(validate = false, heading = "%nListening:%n", order = 3)
+    final Listening listening = new Listening();
+
+    @ArgGroup(validate = false, heading = "%nPresigned URLs (no credentials needed):%n", order = 4)
+    final Presigned presigned = new Presigned();
+
+    @ArgGroup(validate = false, heading = "%nLimits and timeouts:%n", order = 5)
+    final Limits limits = new Limits();
+
+    /** Environment for AWS_CA_BUNDLE; tests inject it. */
+    Map<String, String> env = System.getenv();
+
+    static final class Upstream {
+        @Option(names = "--bucket", paramLabel = "BUCKET",
+                description = "Serve s3://BUCKET/<prefix><key> at /<key>. Without it, paths are /<bucket>/<key>.")
+        String bucket;
+
+        @Option(names = "--prefix", paramLabel = "PREFIX", defaultValue = "",
+                description = "Key prefix prepended to every path (keys outside it are unreachable).")
+        String prefix;
+
+        @Option(names = "--region", paramLabel = "REGION",
+                description = "AWS region (default: AWS_REGION, the profile's region, else us-east-1).")
+        String region;
+
+        @Option(names = "--endpoint", paramLabel = "URL",
+                description = "An S3-compatible endpoint (http or https) instead of AWS.")
+        String endpoint;
+
+        @Option(names = "--path-style", description = "Address buckets as https://host/<bucket>/ (not <bucket>.host).")
+        boolean pathStyle;
+
+        @Option(names = "--accelerate", description = "Use the S3 Transfer Acceleration endpoint.")
+        boolean accelerate;
+
+        @Option(names = "--dualstack", description = "Use the dual-stack (IPv4 and IPv6) S3 endpoints.")
+        boolean dualstack;
+
+        @Option(names = "--ca-bundle", paramLabel = "FILE",
+                description = "Extra trusted CA certificates (PEM) for the upstream; default: AWS_CA_BUNDLE.")
+        Path caBundle;
+    }
+
+    static final class Credentials {
+        @Option(names = "--profile", paramLabel = "NAME", description = "Use this profile from ~/.aws/config and credentials.")
+        String profile;
+
+        @Option(names = "--role-arn", paramLabel = "ARN", description = "Assume this role through STS (refreshed automatically).")
+        String roleArn;
+
+        @Option(names = "--role-session-name", paramLabel = "NAME", defaultValue = "bitsbridge",
+                description = "Session name for --role-arn (default: ${DEFAULT-VALUE}).")
+        String roleSessionName;
+    }
+
+    static final class Listening {
+        @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+                description = "Address to listen on (default: ${DEFAULT-VALUE}; anything else is reachable from other machines).")
+        String bind;
+
+        @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
+                description = "Port to listen on (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+        int port;
+
+        @Option(names = "--public-host", paramLabel = "NAME", split = ",",
+                description = "A host name clients use to reach this proxy (repeatable); others get 421.")
+        List<String> publicHosts = new ArrayList<>();
+
+        @Option(names = "--cors-origin", paramLabel = "ORIGIN", split = ",",
+                description = "A web origin allowed to use the proxy from a browser (repeatable); others get 403.")
+        List<String> corsOrigins = new ArrayList<>();
+    }
+
+    static final class Presigned {
+        @Option(names = "--state-dir", paramLabel = "DIR",
+                description = "Where links are kept (default: ~/.bitsbridge, %LOCALAPPDATA%\\bitsbridge on Windows).")
+        Path stateDir;
+
+        @Option(names = "--url-vendor", paramLabel = "URL",
+                description = "Vendor mode: get a presigned URL per key and verb from this backend endpoint.")
+        String urlVendor;
+
+        @Option(names = "--url-vendor-header", paramLabel = "\"NAME: VALUE\"",
+                description = "A header sent to the URL vendor (repeatable), e.g. an API key.")
+        List<String> urlVendorHeaders = new ArrayList<>();
+
+        @Option(names = "--allow-upstream", paramLabel = "HOST[:PORT]", split = ",",
+                description = "Another host links and vendors may point at (repeatable). S3 hosts and --endpoint are always allowed.")
+        List<String> allowUpstream = new ArrayList<>();
+    }
+
+    static final class Limits {
+        @Option(names = "--upstream-timeout", paramLabel = "DURATION", defaultValue = "30s",
+                converter = DurationConverter.class,
+                description = "No answer from S3 in this time: 504 (default: ${DEFAULT-VALUE}).")
+        Duration upstreamTimeout;
+
+        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
+                description = "Concurrent client connections; more get 503 (default: ${DEFAULT-VALUE}).")
+        int maxConnections;
+
+        @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = DurationConverter.class,
+                description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
+        Duration idleTimeout;
+
+        @Option(names = "--request-header-timeout", paramLabel = "DURATION", defaultValue = "30s",
+                converter = DurationConverter.class,
+                description = "A request head must arrive within this time, else 408 (default: ${DEFAULT-VALUE}).")
+        Duration requestHeaderTimeout;
+
+        @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+                description = "On SIGTERM, let transfers in flight finish for up to this long (default: ${DEFAULT-VALUE}).")
+        Duration drainTimeout;
+
+        @Option(names = "--max-ranges", paramLabel = "N", defaultValue = "100",
+                description = "More ranges than this in one request: the whole object is served (default: ${DEFAULT-VALUE}).")
+        int maxRanges;
+    }
+
+    /** Builds the proxy configuration; a bad value throws ParameterException (exit 2). */
+    ProxyConfig config() {
+        if (listening.port < 0 || listening.port > 65535) {
+            throw bad("--port must be between 0 and 65535, not " + listening.port);
+        }
+        URI endpoint = null;
+        if (upstream.endpoint != null) {
+            try {
+                endpoint = URI.create(upstream.endpoint);
+            } catch (IllegalArgumentException e) {
+                throw bad("--endpoint is not a valid URL: " + upstream.endpoint);
+            }
+            String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null) {
+                throw bad("--endpoint must be an http:// or https:// URL with a host, not " + upstream.endpoint);
+            }
+        }
+        if (upstream.accelerate) {
+            if (endpoint != null) {
+                throw bad("--accelerate cannot be combined with --endpoint");
+            }
+            if (upstream.bucket != null && !S3Addressing.accelerateCompatible(upstream.bucket)) {
+                throw bad("--accelerate needs a bucket name without dots: " + upstream.bucket);
+            }
+        }
+        Path ca = upstream.caBundle;
+        if (ca == null && env.get("AWS_CA_BUNDLE") != null && !env.get("AWS_CA_BUNDLE").isEmpty()) {
+            ca = Path.of(env.get("AWS_CA_BUNDLE"));
+        }
+        if (ca != null && !Files.isReadable(ca)) {
+            throw bad("the CA bundle " + ca + " does not exist or cannot be read");
+        }
+        URI vendor = null;
+        if (presigned.urlVendor != null) {
+            try {
+                vendor = URI.create(presigned.urlVendor);
+            } catch (IllegalArgumentException e) {
+                throw bad("--url-vendor is not a valid URL");
+            }
+            if (vendor.getScheme() == null || !vendor.getScheme().toLowerCase(Locale.ROOT).startsWith("http")) {
+                throw bad("--url-vendor must be an http:// or https:// URL");
+            }
+            if (upstream.bucket != null) {
+                throw bad("--url-vendor and --bucket cannot be combined: the vendor decides the bucket");
+            }
+        }
+        for (String h : presigned.urlVendorHeaders) {
+            if (h.indexOf(':') <= 0) {
+                throw bad("--url-vendor-header must look like \"Name: value\"");
+            }
+        }
+        positive("--max-connections", limits.maxConnections);
+        positive("--max-ranges", limits.maxRanges);
+        positiveDuration("--upstream-timeout", limits.upstreamTimeout);
+        positiveDuration("--idle-timeout", limits.idleTimeout);
+        positiveDuration("--request-header-timeout", limits.requestHeaderTimeout);
+        return ProxyConfig.builder()
+                .bindAddress(listening.bind)
+                .port(listening.port)
+                .bucket(upstream.bucket)
+                .prefix(upstream.prefix)
+                .region(AwsSetup.region(upstream.region, credentials.profile))
+                .endpoint(endpoint)
+                .pathStyle(upstream.pathStyle)
+                .accelerate(upstream.accelerate)
+                .dualstack(upstream.dualstack)
+                .caBundle(ca)
+                .upstreamTimeout(limits.upstreamTimeout)
+                .maxConnections(limits.maxConnections)
+                .idleTimeout(limits.idleTimeout)
+                .requestHeaderTimeout(limits.requestHeaderTimeout)
+                .drainTimeout(limits.drainTimeout)
+                .maxRanges(limits.maxRanges)
+                .publicHosts(publicHosts())
+                .corsOrigins(listening.corsOrigins)
+                .stateDir(presigned.stateDir != null ? presigned.stateDir : StateFiles.defaultDir())
+                .urlVendor(vendor)
+                .urlVendorHeaders(presigned.urlVendorHeaders)
+                .allowUpstream(presigned.allowUpstream)
+                .build();
+    }
+
+    private List<String> publicHosts() {
+        return listening.publicHosts;
+    }
+
+    private void positive(String name, int v) {
+        if (v <= 0) {
+            throw bad(name + " must be positive, not " + v);
+        }
+    }
+
+    private void positiveDuration(String name, Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            throw bad(name + " must be longer than zero");
+        }
+    }
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ProxyConfig config = config();
+        AwsCredentialsProvider provider = AwsSetup.credentials(credentials.profile, credentials.roleArn,
+                credentials.roleSessionName, config.region());
+        BitsBridgeServer server = new BitsBridgeServer(config, provider);
+        try {
+            server.start();
+        } catch (java.net.BindException e) {
+            spec.commandLine().getErr().println("bitsbridge: cannot listen on " + config.bindAddress() + ":"
+                    + config.port() + ": " + e.getMessage());
+            return 1;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("bitsbridge serving on http://" + hostForUrl(config.bindAddress()) + ":" + server.port() + "/"
+                + (config.bucket() != null ? "<key>  (s3://" + config.bucket() + "/" + config.prefix() + "<key>)"
+                : config.urlVendor() != null ? "<key>  (URLs from the vendor)" : "<bucket>/<key>"));
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Shutdown.onTermination(() -> {
+            server.stop(config.drainTimeout());
+            stopped.countDown();
+        });
+        stopped.await();
+        return 0;
+    }
+
+    static String hostForUrl(String bind) {
+        if (bind.equals("0.0.0.0") || bind.equals("::")) {
+            return "127.0.0.1";
+        }
+        return bind.indexOf(':') >= 0 ? "[" + bind + "]" : bind;
+    }
+}
