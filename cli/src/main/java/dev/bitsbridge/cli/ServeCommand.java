@@ -122,7 +122,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     static final class Presigned {
         @Option(names = "--state-dir", paramLabel = "DIR",
-                description = "Where links are kept (default: ~/.bitsbridge, %LOCALAPPDATA%\\bitsbridge on Windows).")
+                description = "Where links are kept (default: ~/.bitsbridge, %%LOCALAPPDATA%%\\bitsbridge on Windows).")
         Path stateDir;
 
         @Option(names = "--url-vendor", paramLabel = "URL",
