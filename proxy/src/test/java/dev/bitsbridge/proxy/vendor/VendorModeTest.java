@@ -1,0 +1,145 @@
+package dev.bitsbridge.proxy.vendor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.testing.S3Server;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Vendor mode: a small in-test backend presigns per key and verb (as an application's backend
+ * would); the proxy, holding no credentials, serves BITS-style requests through those URLs.
+ */
+class VendorModeTest {
+
+    private static S3Server s3;
+    private static S3Presigner presigner;
+    private static byte[] data;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private HttpServer vendor;
+    private final List<String> asked = new CopyOnWriteArrayList<>();
+    private volatile int forcedStatus;
+    private BitsBridgeServer proxy;
+
+    @BeforeAll
+    static void s3() throws Exception {
+        s3 = new S3Server();
+        s3.createBucket("vend");
+        data = new byte[2 * 1024 * 1024 + 5];
+        new Random(9).nextBytes(data);
+        s3.put("vend", "pkg/tool v2.zip", data);
+        presigner = S3Presigner.builder().endpointOverride(s3.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(s3.credentials())
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        presigner.close();
+        s3.close();
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        vendor = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        vendor.createContext("/presign", ex -> {
+            Map<String, String> q = Arrays.stream(ex.getRequestURI().getRawQuery().split("&"))
+                    .map(p -> p.split("=", 2))
+                    .collect(Collectors.toMap(p -> p[0], p -> URLDecoder.decode(p[1], StandardCharsets.UTF_8)));
+            String key = q.get("key");
+            String method = q.get("method");
+            asked.add(method + " " + key + " " + ex.getRequestHeaders().getFirst("X-Api-Key"));
+            byte[] body;
+            int status = forcedStatus == 0 ? 200 : forcedStatus;
+            if (status == 200) {
+                String url = method.equals("HEAD")
+                        ? presigner.presignHeadObject(r -> r.signatureDuration(Duration.ofMinutes(10))
+                                .headObjectRequest(h -> h.bucket("vend").key(key))).url().toString()
+                        : presigner.presignGetObject(r -> r.signatureDuration(Duration.ofMinutes(10))
+                                .getObjectRequest(g -> g.bucket("vend").key(key))).url().toString();
+                body = ("{\"url\":\"" + url + "\"}").getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", "application/json");
+            } else {
+                body = "nope".getBytes(StandardCharsets.UTF_8);
+            }
+            ex.sendResponseHeaders(status, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        vendor.start();
+        proxy = new BitsBridgeServer(ProxyConfig.builder().port(0)
+                .urlVendor(URI.create("http://127.0.0.1:" + vendor.getAddress().getPort() + "/presign"))
+                .urlVendorHeaders(List.of("X-Api-Key: k123"))
+                .allowUpstream(List.of("127.0.0.1:" + s3.endpoint().getPort()))
+                .build(), null).start();
+    }
+
+    @AfterEach
+    void stopBoth() {
+        proxy.stop(Duration.ZERO);
+        vendor.stop(0);
+    }
+
+    private HttpResponse<byte[]> send(String method, String range) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                + "/pkg/tool%20v2.zip")).method(method, HttpRequest.BodyPublishers.noBody());
+        if (range != null) {
+            b.header("Range", range);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void headAndRangesUsePerVerbUrlsThatAreReused() throws Exception {
+        HttpResponse<byte[]> head = send("HEAD", null);
+        assertEquals(200, head.statusCode());
+        assertEquals(String.valueOf(data.length), head.headers().firstValue("Content-Length").orElseThrow());
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<byte[]> r = send("GET", "bytes=" + (i * 1000) + "-" + (i * 1000 + 999));
+            assertEquals(206, r.statusCode());
+            assertArrayEquals(Arrays.copyOfRange(data, i * 1000, i * 1000 + 1000), r.body());
+        }
+        assertArrayEquals(data, send("GET", null).body());
+        assertEquals(List.of("HEAD pkg/tool v2.zip k123", "GET pkg/tool v2.zip k123"), asked,
+                "one URL per verb, reused until shortly before it expires, with the configured header");
+    }
+
+    @Test
+    void backendRefusalsPassThroughAndFailuresAre502() throws Exception {
+        forcedStatus = 404;
+        HttpResponse<byte[]> notFound = send("GET", null);
+        assertEquals(404, notFound.statusCode());
+        forcedStatus = 403;
+        assertEquals(403, send("GET", null).statusCode());
+        forcedStatus = 500;
+        HttpResponse<byte[]> broken = send("GET", null);
+        assertEquals(502, broken.statusCode());
+        assertTrue(new String(broken.body()).contains("vendor"), new String(broken.body()));
+    }
+}
