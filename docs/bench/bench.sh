@@ -30,6 +30,9 @@ fi
 command -v gnuplot >/dev/null 2>&1 || echo "note: gnuplot not found (apt-get install gnuplot-nox): no chart will be drawn"
 [ -f "$JAR" ] || { echo "no $JAR: build first with ./mvnw -B -q -DskipTests package"; exit 1; }
 
+# The benchmark brings its own CA for the TLS origin; an inherited AWS_CA_BUNDLE would change
+# what bitsbridge trusts and makes rclone refuse plain-HTTP endpoints.
+unset AWS_CA_BUNDLE
 W=$(mktemp -d /tmp/bitsbridge-bench.XXXXXX)
 chmod 755 "$W"
 PIDS=()
