@@ -37,7 +37,12 @@ public record ProxyConfig(
         Path stateDir,
         URI urlVendor,
         List<String> urlVendorHeaders,
-        List<String> allowUpstream) {
+        List<String> allowUpstream,
+        boolean allowUpload,
+        boolean allowOverwrite,
+        long maxUploadSize,
+        long uploadPartSize,
+        Duration uploadSessionTtl) {
 
     public ProxyConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -81,6 +86,11 @@ public record ProxyConfig(
         b.urlVendor = urlVendor;
         b.urlVendorHeaders = urlVendorHeaders;
         b.allowUpstream = allowUpstream;
+        b.allowUpload = allowUpload;
+        b.allowOverwrite = allowOverwrite;
+        b.maxUploadSize = maxUploadSize;
+        b.uploadPartSize = uploadPartSize;
+        b.uploadSessionTtl = uploadSessionTtl;
         return b;
     }
 
@@ -112,6 +122,11 @@ public record ProxyConfig(
         private URI urlVendor;
         private List<String> urlVendorHeaders = List.of();
         private List<String> allowUpstream = List.of();
+        private boolean allowUpload;
+        private boolean allowOverwrite;
+        private long maxUploadSize;
+        private long uploadPartSize = 8 * 1024 * 1024;
+        private Duration uploadSessionTtl = Duration.ofDays(7);
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -143,12 +158,22 @@ public record ProxyConfig(
         public Builder urlVendorHeaders(List<String> v) { urlVendorHeaders = v; return this; }
         /** Extra upstream hosts (HOST or HOST:PORT) that links and vendors may point at. */
         public Builder allowUpstream(List<String> v) { allowUpstream = v; return this; }
+        /** Accept BITS uploads (BITS_POST) into the bucket. */
+        public Builder allowUpload(boolean v) { allowUpload = v; return this; }
+        /** Let an upload replace an existing object (off: first upload wins). */
+        public Builder allowOverwrite(boolean v) { allowOverwrite = v; return this; }
+        /** Largest accepted upload in bytes; 0 means S3's limit (5 TiB). */
+        public Builder maxUploadSize(long v) { maxUploadSize = v; return this; }
+        /** S3 part size for uploads (at least 5 MiB). */
+        public Builder uploadPartSize(long v) { uploadPartSize = v; return this; }
+        public Builder uploadSessionTtl(Duration v) { uploadSessionTtl = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
                     requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
-                    upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream);
+                    upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
+                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl);
         }
     }
 }

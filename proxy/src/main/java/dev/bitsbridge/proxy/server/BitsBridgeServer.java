@@ -15,6 +15,9 @@ import dev.bitsbridge.proxy.s3.S3Caller;
 import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
 import dev.bitsbridge.proxy.upstream.TlsContexts;
+import dev.bitsbridge.proxy.upload.BitsUploadEndpoint;
+import dev.bitsbridge.proxy.upload.UploadEndpoints;
+import dev.bitsbridge.proxy.upload.UploadService;
 import dev.bitsbridge.proxy.upstream.UpstreamClient;
 import dev.bitsbridge.proxy.vendor.UrlVendor;
 import dev.bitsbridge.proxy.vendor.VendedObjectSource;
@@ -59,6 +62,7 @@ public final class BitsBridgeServer implements AutoCloseable {
     private CredentialSource credentials;
     private ServerContext context;
     private ExecutorService stateExecutor;
+    private UploadService uploads;
 
     /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
     public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
@@ -100,8 +104,17 @@ public final class BitsBridgeServer implements AutoCloseable {
             LinkStore links = new LinkStore(StateFiles.ensureDir(config.stateDir()));
             endpoints.add(new LinkEndpoints(links, allowlist, downloads, caller, stateExecutor));
         }
-        context = new ServerContext(new KeyMapper(config.bucket(), config.prefix()), downloads,
-                new ProxyEndpoints(version(), endpoints));
+        KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix());
+        StreamingEndpoint uploadEndpoint = BitsUploadEndpoint.disabled();
+        if (config.allowUpload()) {
+            if (config.bucket() == null || config.stateDir() == null) {
+                throw new IllegalArgumentException("uploads need bucket mode (--bucket) and a state folder");
+            }
+            uploads = UploadService.create(config, credentialsProvider);
+            uploadEndpoint = new BitsUploadEndpoint(uploads, keyMapper);
+            endpoints.add(new UploadEndpoints(uploads));
+        }
+        context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints), uploadEndpoint);
 
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -172,6 +185,9 @@ public final class BitsBridgeServer implements AutoCloseable {
             credentials.close();
         }
         stateExecutor.shutdown();
+        if (uploads != null) {
+            uploads.close();
+        }
         serverChannel = null;
     }
 

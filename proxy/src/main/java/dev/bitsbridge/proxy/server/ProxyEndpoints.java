@@ -62,14 +62,6 @@ final class ProxyEndpoints {
             out.full(r);
             return;
         }
-        if (m.equalsIgnoreCase("BITS_POST")) {
-            HttpHeaders h = new DefaultHttpHeaders()
-                    .set("BITS-Packet-Type", "Ack")
-                    .set("BITS-Error-Code", "0x80070005")
-                    .set("BITS-Error-Context", "0x5");
-            out.error(BridgeError.NOT_IMPLEMENTED, "BITS uploads are not enabled on this proxy", h);
-            return;
-        }
         HttpHeaders allow = new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, ALLOW);
         if (KNOWN_METHODS.contains(m)) {
             out.error(BridgeError.METHOD_NOT_ALLOWED, m + " is not supported; this proxy serves GET and HEAD", allow);

@@ -53,6 +53,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     private HttpRequest endpointRequest;
     private String endpointPath;
     private CompositeByteBuf endpointBody;
+    private RequestBodySink sink;
     /** A read() was asked for and no message has arrived for it yet (see channelReadComplete). */
     private boolean awaitingMessage;
 
@@ -90,6 +91,12 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
                 if (req instanceof HttpContent c) {
                     collect(ctx, c);
                 }
+                if (sink != null && req instanceof LastHttpContent) {
+                    // A whole request in one message (no body): the sink still sees its end.
+                    RequestBodySink s = sink;
+                    sink = null;
+                    s.onContent(io.netty.buffer.Unpooled.EMPTY_BUFFER, true, () -> { });
+                }
             } catch (RuntimeException e) {
                 log.error("unexpected error handling a request", e);
                 if (response != null) {
@@ -104,6 +111,21 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpContent content) {
+            if (sink != null) {
+                boolean last = content instanceof LastHttpContent;
+                RequestBodySink s = sink;
+                if (last) {
+                    sink = null;
+                    requestComplete = true;
+                }
+                // The sink asks for more when it has dealt with this piece; until then nothing is read.
+                s.onContent(content.content().retain(), last, () -> ctx.executor().execute(() -> demand(ctx)));
+                content.release();
+                if (last && responseComplete) {
+                    nextRequest(ctx);
+                }
+                return;
+            }
             if (endpointRequest != null) {
                 collect(ctx, content);
                 content.release();
@@ -162,6 +184,10 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             } catch (InvalidPathException e) {
                 response.error(BridgeError.INVALID_PATH, e.getMessage());
             }
+            return;
+        }
+        if (m.name().equalsIgnoreCase("BITS_POST")) {
+            sink = server.uploads().start(req, rawPath, response);
             return;
         }
         server.endpoints().otherMethod(req, response);
@@ -269,6 +295,10 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseEndpoint();
+        if (sink != null) {
+            sink.onAbort();
+            sink = null;
+        }
         if (transfer != null) {
             transfer.cancel();
             transfer = null;

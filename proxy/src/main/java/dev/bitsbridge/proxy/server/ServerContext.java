@@ -18,14 +18,21 @@ final class ServerContext {
     private final KeyMapper keyMapper;
     private final Downloads downloads;
     private final ProxyEndpoints endpoints;
+    private final StreamingEndpoint uploads;
     private final ChannelGroup connections = new DefaultChannelGroup("bitsbridge-clients", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
-    ServerContext(KeyMapper keyMapper, Downloads downloads, ProxyEndpoints endpoints) {
+    ServerContext(KeyMapper keyMapper, Downloads downloads, ProxyEndpoints endpoints, StreamingEndpoint uploads) {
         this.keyMapper = keyMapper;
         this.downloads = downloads;
         this.endpoints = endpoints;
+        this.uploads = uploads;
+    }
+
+    /** The BITS upload endpoint, or null when uploads are off. */
+    StreamingEndpoint uploads() {
+        return uploads;
     }
 
     KeyMapper keyMapper() {

@@ -34,7 +34,8 @@ public final class TlsContexts {
         return b.build();
     }
 
-    static TrustManagerFactory trustManagerFactory(Path caBundle) throws IOException, GeneralSecurityException {
+    /** The JDK's trusted CAs plus those of {@code caBundle} (also used by the upload client). */
+    public static TrustManagerFactory trustManagerFactory(Path caBundle) throws IOException, GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

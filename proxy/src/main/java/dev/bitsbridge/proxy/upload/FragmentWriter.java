@@ -1,0 +1,96 @@
+package dev.bitsbridge.proxy.upload;
+
+import dev.bitsbridge.proxy.upload.UploadService.Reply;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What happens to one Fragment packet's body. Either the answer is already known (a gap, bytes
+ * already held, an unknown session: {@link #immediate()}; the body is read and dropped), or the
+ * body is appended to the session's spool, skipping the bytes the server already holds, one
+ * buffer at a time: the next buffer is read from the client only after the previous one is on
+ * disk, so memory stays bounded whatever the fragment size.
+ *
+ * <p>Threading: {@link #write} and {@link #finish} run their file work on the upload executor and
+ * complete there. Buffer ownership: {@link #write} takes ownership of its buffer.
+ */
+public final class FragmentWriter {
+
+    /** Marks an ack that completed the upload; the endpoint turns it into a BITS-Reply-URL. */
+    static final String REPLY_MARKER = "X-Bitsbridge-Reply-Path";
+
+    private final UploadService service;
+    private final UploadSession session;
+    private final FragmentRange range;
+    private final FileChannel spool;
+    private final Reply immediate;
+    private long skip;
+    private long written;
+
+    private FragmentWriter(UploadService service, UploadSession session, FragmentRange range, long skip,
+            FileChannel spool, Reply immediate) {
+        this.service = service;
+        this.session = session;
+        this.range = range;
+        this.skip = skip;
+        this.spool = spool;
+        this.immediate = immediate;
+    }
+
+    FragmentWriter(UploadService service, UploadSession session, FragmentRange range, long skip, FileChannel spool) {
+        this(service, session, range, skip, spool, null);
+    }
+
+    static FragmentWriter answer(Reply reply) {
+        return new FragmentWriter(null, null, null, 0, null, reply);
+    }
+
+    /** The answer, if it does not depend on the body; the body is then to be discarded. */
+    public Reply immediate() {
+        return immediate;
+    }
+
+    /** Appends the part of {@code data} the server does not hold yet; releases {@code data}. */
+    public CompletableFuture<Void> write(ByteBuf data) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                int n = data.readableBytes();
+                if (skip > 0) {
+                    int s = (int) Math.min(skip, n);
+                    data.skipBytes(s);
+                    skip -= s;
+                }
+                if (data.isReadable()) {
+                    written += data.readableBytes();
+                    service.append(spool, data.nioBuffers());
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } finally {
+                data.release();
+            }
+        }, service.executor());
+    }
+
+    /** The body is complete: persist, upload full parts, complete the object after its last byte. */
+    public CompletableFuture<Reply> finish() {
+        return CompletableFuture.supplyAsync(() -> service.finishFragment(session, range, spool), service.executor());
+    }
+
+    /** The client went away mid-body: what was written stays (it is valid), the file is closed. */
+    public void abandon() {
+        if (spool != null) {
+            try {
+                spool.close();
+            } catch (IOException e) {
+                // nothing more to do
+            }
+        }
+    }
+
+    long written() {
+        return written;
+    }
+}

@@ -1,0 +1,249 @@
+package dev.bitsbridge.proxy.upload;
+
+import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.s3.S3Location;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import javax.net.ssl.TrustManagerFactory;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ListPartsResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.Part;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The S3 side of uploads, with the AWS SDK's S3 client: uploads are a handful of control calls
+ * and part uploads streamed from the spool file, so a blocking client on a bounded pool is the
+ * simple, sturdy choice (downloads, where per-byte cost matters, use the Netty path). Every part
+ * carries Content-MD5, so S3 checks the bytes it received.
+ *
+ * <p>Blocking; call from the upload executor only. Thread-safe.
+ */
+final class S3Uploader implements AutoCloseable {
+
+    private final S3Client s3;
+
+    S3Uploader(ProxyConfig config, AwsCredentialsProvider credentials, TrustManagerFactory trust) {
+        UrlConnectionHttpClient.Builder http = UrlConnectionHttpClient.builder()
+                .socketTimeout(config.upstreamTimeout().multipliedBy(4))
+                .connectionTimeout(config.upstreamTimeout());
+        if (trust != null) {
+            http.tlsTrustManagersProvider(trust::getTrustManagers);
+        }
+        S3ClientBuilder b = S3Client.builder()
+                .region(Region.of(config.region()))
+                .credentialsProvider(credentials == null ? AnonymousCredentialsProvider.create() : credentials)
+                .httpClient(http.build())
+                .forcePathStyle(config.pathStyle() || config.endpoint() != null && isIp(config.endpoint().getHost()))
+                .accelerate(config.accelerate())
+                .dualstackEnabled(config.dualstack())
+                // Part integrity comes from Content-MD5; the SDK's default trailing checksums
+                // need aws-chunked encoding, which not every S3-compatible server speaks.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        if (config.endpoint() != null) {
+            b.endpointOverride(config.endpoint());
+        }
+        this.s3 = b.build();
+    }
+
+    static TrustManagerFactory trust(Path caBundle) throws IOException, GeneralSecurityException {
+        return caBundle == null ? null : dev.bitsbridge.proxy.upstream.TlsContexts.trustManagerFactory(caBundle);
+    }
+
+    private static boolean isIp(String host) {
+        return host != null && (host.equals("localhost") || host.chars().allMatch(c -> Character.isDigit(c) || c == '.')
+                || host.indexOf(':') >= 0);
+    }
+
+    boolean exists(S3Location loc) {
+        try {
+            s3.headObject(r -> r.bucket(loc.bucket()).key(loc.key()));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** The object's ETag, or null if there is none. */
+    String etag(S3Location loc) {
+        try {
+            return s3.headObject(r -> r.bucket(loc.bucket()).key(loc.key())).eTag();
+        } catch (NoSuchKeyException e) {
+            return null;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    String createMultipart(S3Location loc) {
+        return s3.createMultipartUpload(r -> r.bucket(loc.bucket()).key(loc.key())
+                .contentType("application/octet-stream")).uploadId();
+    }
+
+    /** Uploads {@code length} bytes of {@code file} from its start as part {@code number}; returns the ETag. */
+    String uploadPart(S3Location loc, String uploadId, int number, Path file, long length)
+            throws IOException, NoSuchAlgorithmException {
+        String md5 = md5(file, length);
+        return s3.uploadPart(r -> r.bucket(loc.bucket()).key(loc.key()).uploadId(uploadId).partNumber(number)
+                .contentLength(length).contentMD5(md5),
+                RequestBody.fromContentProvider(() -> slice(file, length), length, "application/octet-stream"))
+                .eTag();
+    }
+
+    /** Whole small object in one PUT; {@code ifNoneMatch} makes it fail with 412 if the key exists. */
+    PutObjectResponse put(S3Location loc, Path file, long length, boolean ifNoneMatch)
+            throws IOException, NoSuchAlgorithmException {
+        String md5 = md5(file, length);
+        return s3.putObject(r -> {
+            r.bucket(loc.bucket()).key(loc.key()).contentLength(length).contentMD5(md5)
+                    .contentType("application/octet-stream");
+            if (ifNoneMatch) {
+                r.ifNoneMatch("*");
+            }
+        }, RequestBody.fromContentProvider(() -> slice(file, length), length, "application/octet-stream"));
+    }
+
+    CompleteMultipartUploadResponse complete(S3Location loc, String uploadId, List<UploadSession.Part> parts,
+            boolean ifNoneMatch) {
+        List<CompletedPart> completed = new ArrayList<>();
+        for (UploadSession.Part p : parts) {
+            completed.add(CompletedPart.builder().partNumber(p.number()).eTag(p.etag()).build());
+        }
+        return s3.completeMultipartUpload(r -> {
+            r.bucket(loc.bucket()).key(loc.key()).uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(completed));
+            if (ifNoneMatch) {
+                r.ifNoneMatch("*");
+            }
+        });
+    }
+
+    void abort(S3Location loc, String uploadId) {
+        try {
+            s3.abortMultipartUpload(r -> r.bucket(loc.bucket()).key(loc.key()).uploadId(uploadId));
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    /** The parts S3 holds for an open upload, in part-number order. */
+    List<UploadSession.Part> listParts(S3Location loc, String uploadId) {
+        List<UploadSession.Part> out = new ArrayList<>();
+        Integer marker = null;
+        while (true) {
+            Integer m = marker;
+            ListPartsResponse r = s3.listParts(b -> {
+                b.bucket(loc.bucket()).key(loc.key()).uploadId(uploadId);
+                if (m != null) {
+                    b.partNumberMarker(m);
+                }
+            });
+            for (Part p : r.parts()) {
+                out.add(new UploadSession.Part(p.partNumber(), p.eTag()));
+            }
+            if (!Boolean.TRUE.equals(r.isTruncated())) {
+                break;
+            }
+            marker = r.nextPartNumberMarker();
+        }
+        out.sort((a, b) -> Integer.compare(a.number(), b.number()));
+        return out;
+    }
+
+    /** Uploads still open on a key (for tests and clean-up checks). */
+    int openUploads(S3Location loc) {
+        return s3.listMultipartUploads(r -> r.bucket(loc.bucket()).prefix(loc.key())).uploads().size();
+    }
+
+    private static InputStream slice(Path file, long length) {
+        try {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+            InputStream in = Channels.newInputStream(ch);
+            return new java.io.FilterInputStream(in) {
+                private long left = length;
+
+                @Override
+                public int read() throws IOException {
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    int b = super.read();
+                    if (b >= 0) {
+                        left--;
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buf, int off, int len) throws IOException {
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    int n = super.read(buf, off, (int) Math.min(len, left));
+                    if (n > 0) {
+                        left -= n;
+                    }
+                    return n;
+                }
+            };
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String md5(Path file, long length) throws IOException, NoSuchAlgorithmException {
+        return Base64.getEncoder().encodeToString(md5Bytes(file, length));
+    }
+
+    static String md5Hex(Path file, long length) throws IOException, NoSuchAlgorithmException {
+        return java.util.HexFormat.of().formatHex(md5Bytes(file, length));
+    }
+
+    private static byte[] md5Bytes(Path file, long length) throws IOException, NoSuchAlgorithmException {
+        MessageDigest md = MessageDigest.getInstance("MD5");
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = slice(file, length)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return md.digest();
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+}

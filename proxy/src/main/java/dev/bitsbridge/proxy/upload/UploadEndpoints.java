@@ -1,0 +1,45 @@
+package dev.bitsbridge.proxy.upload;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bitsbridge.proxy.download.ClientResponse;
+import dev.bitsbridge.proxy.download.Transfer;
+import dev.bitsbridge.proxy.server.JsonResponses;
+import dev.bitsbridge.proxy.server.ProxyEndpoint;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Map;
+
+/**
+ * {@code GET /_bitsbridge/uploads/<session>/reply}: the reply of a completed upload
+ * ({@code key}, {@code etag}, {@code versionId}, {@code size}), which BITS upload-reply jobs fetch
+ * from the {@code BITS-Reply-URL} of the last fragment's ack.
+ */
+public final class UploadEndpoints implements ProxyEndpoint {
+
+    private static final String PREFIX = "/_bitsbridge/uploads/";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final UploadService service;
+
+    public UploadEndpoints(UploadService service) {
+        this.service = service;
+    }
+
+    @Override
+    public boolean matches(String rawPath) {
+        return rawPath.startsWith(PREFIX) && rawPath.endsWith("/reply");
+    }
+
+    @Override
+    public Transfer handle(HttpRequest request, String rawPath, ByteBuf body, ClientResponse out) {
+        String id = rawPath.substring(PREFIX.length(), rawPath.length() - "/reply".length());
+        Map<String, Object> reply = service.reply(id);
+        if (reply == null) {
+            JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no completed upload with that session id");
+        } else {
+            JsonResponses.send(out, HttpResponseStatus.OK, JSON.valueToTree(reply).toString());
+        }
+        return null;
+    }
+}
