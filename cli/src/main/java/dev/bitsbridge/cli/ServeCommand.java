@@ -53,7 +53,10 @@ public final class ServeCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nPresigned URLs (no credentials needed):%n", order = 4)
     final Presigned presigned = new Presigned();
 
-    @ArgGroup(validate = false, heading = "%nLimits and timeouts:%n", order = 5)
+    @ArgGroup(validate = false, heading = "%nBITS uploads:%n", order = 5)
+    final Uploads uploads = new Uploads();
+
+    @ArgGroup(validate = false, heading = "%nLimits and timeouts:%n", order = 6)
     final Limits limits = new Limits();
 
     /** Environment for AWS_CA_BUNDLE; tests inject it. */
@@ -138,6 +141,28 @@ public final class ServeCommand implements Callable<Integer> {
         List<String> allowUpstream = new ArrayList<>();
     }
 
+    static final class Uploads {
+        @Option(names = "--allow-upload", description = "Accept BITS uploads (BITS_POST) into the bucket (bucket mode).")
+        boolean allowUpload;
+
+        @Option(names = "--allow-overwrite",
+                description = "Let an upload replace an existing object (default: the first upload wins).")
+        boolean allowOverwrite;
+
+        @Option(names = "--max-upload-size", paramLabel = "SIZE", defaultValue = "0", converter = SizeConverter.class,
+                description = "Largest upload accepted, e.g. 10G (default: S3's limit, 5T).")
+        long maxUploadSize;
+
+        @Option(names = "--upload-part-size", paramLabel = "SIZE", defaultValue = "8M", converter = SizeConverter.class,
+                description = "S3 part size for uploads, at least 5M (default: ${DEFAULT-VALUE}).")
+        long partSize;
+
+        @Option(names = "--upload-session-ttl", paramLabel = "DURATION", defaultValue = "7d",
+                converter = DurationConverter.class,
+                description = "Abort uploads idle this long and remove their spooled data (default: ${DEFAULT-VALUE}).")
+        Duration sessionTtl;
+    }
+
     static final class Limits {
         @Option(names = "--upstream-timeout", paramLabel = "DURATION", defaultValue = "30s",
                 converter = DurationConverter.class,
@@ -217,6 +242,13 @@ public final class ServeCommand implements Callable<Integer> {
                 throw bad("--url-vendor-header must look like \"Name: value\"");
             }
         }
+        if (uploads.allowUpload && upstream.bucket == null) {
+            throw bad("--allow-upload needs --bucket: uploads go to one bucket");
+        }
+        if (uploads.partSize < 5L * 1024 * 1024) {
+            throw bad("--upload-part-size must be at least 5M (S3's minimum part size)");
+        }
+        positiveDuration("--upload-session-ttl", uploads.sessionTtl);
         positive("--max-connections", limits.maxConnections);
         positive("--max-ranges", limits.maxRanges);
         positiveDuration("--upstream-timeout", limits.upstreamTimeout);
@@ -245,6 +277,11 @@ public final class ServeCommand implements Callable<Integer> {
                 .urlVendor(vendor)
                 .urlVendorHeaders(presigned.urlVendorHeaders)
                 .allowUpstream(presigned.allowUpstream)
+                .allowUpload(uploads.allowUpload)
+                .allowOverwrite(uploads.allowOverwrite)
+                .maxUploadSize(uploads.maxUploadSize)
+                .uploadPartSize(uploads.partSize)
+                .uploadSessionTtl(uploads.sessionTtl)
                 .build();
     }
 
