@@ -1,21 +1,17 @@
 package dev.bitsbridge.proxy.upload;
 
 import dev.bitsbridge.proxy.s3.S3Location;
-import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +67,7 @@ public final class UploadService implements AutoCloseable {
     private final ExecutorService executor;
     private final ScheduledExecutorService sweeper;
     private final Clock clock;
+    private final SessionRecovery recovery;
 
     /** Uploads for a proxy in bucket mode; state under {@code config.stateDir()}. */
     public static UploadService create(dev.bitsbridge.proxy.config.ProxyConfig config,
@@ -90,6 +87,7 @@ public final class UploadService implements AutoCloseable {
         this.store = store;
         this.s3 = s3;
         this.clock = clock;
+        this.recovery = new SessionRecovery(store, s3);
         this.executor = Executors.newFixedThreadPool(4, daemon("bitsbridge-upload"));
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemon("bitsbridge-upload-sweeper"));
         sweeper.scheduleWithFixedDelay(this::sweep, 0, 1, TimeUnit.HOURS);
@@ -186,7 +184,7 @@ public final class UploadService implements AutoCloseable {
             }
         }
         if (s.needsReconcile) {
-            Reply r = reconcile(s);
+            Reply r = recovery.reconcile(s);
             if (r != null) {
                 return FragmentWriter.answer(r);
             }
@@ -217,42 +215,6 @@ public final class UploadService implements AutoCloseable {
 
     private long received(UploadSession s) throws IOException {
         return s.partsBytes() + Files.size(store.spool(s));
-    }
-
-    /** After a restart: S3's parts are the truth; rebuild the spool to start where they end. */
-    private Reply reconcile(UploadSession s) throws IOException {
-        if (s.uploadId != null) {
-            List<UploadSession.Part> inS3;
-            try {
-                inS3 = s3.listParts(s.location, s.uploadId);
-            } catch (S3Exception e) {
-                if (e.statusCode() == 404) {
-                    log.warn("upload session {}: its multipart upload is gone from S3", s.id);
-                    s.state = UploadSession.State.CANCELLED;
-                    store.save(s);
-                    return Reply.fail(BitsError.SESSION_NOT_FOUND, "the upload was lost; start again");
-                }
-                throw e;
-            }
-            for (int i = 0; i < inS3.size(); i++) {
-                if (inS3.get(i).number() != i + 1) {
-                    inS3 = inS3.subList(0, i); // only a contiguous run of parts counts
-                    break;
-                }
-            }
-            s.parts.clear();
-            s.parts.addAll(inS3);
-        }
-        long length = SpoolFiles.recover(store.dir(s), s.partsBytes());
-        if (length < 0) {
-            s.state = UploadSession.State.CANCELLED;
-            store.save(s);
-            return Reply.fail(BitsError.SESSION_NOT_FOUND, "the upload's spooled bytes were lost; start again");
-        }
-        s.needsReconcile = false;
-        store.save(s);
-        log.info("upload session {} resumed at offset {}", s.id, received(s));
-        return null;
     }
 
     /** Appends body bytes to the spool (the fragment's body, after skipping bytes already held). */
@@ -344,7 +306,7 @@ public final class UploadService implements AutoCloseable {
 
     /** Another upload of the key completed first: this one is discarded, the object untouched. */
     private Reply lostRace(UploadSession s, S3Exception e) throws IOException, NoSuchAlgorithmException {
-        if (isOurs(s)) {
+        if (recovery.isOurs(s)) {
             // This session completed before a crash lost the record of it: it is the winner.
             s.state = UploadSession.State.COMPLETED;
             s.resultEtag = s3.etag(s.location);
@@ -469,33 +431,6 @@ public final class UploadService implements AutoCloseable {
             return Reply.fail(BitsError.ACCESS_DENIED, "S3 denied the upload: " + what);
         }
         return Reply.fail(BitsError.UPSTREAM, "S3 failed: " + what + "; retry");
-    }
-
-    /**
-     * Whether the object now under the key is this session's own upload (completed just before a
-     * crash): its ETag is what S3 makes of exactly our parts (MD5 of the part MD5s, "-N") or, for a
-     * single PUT, the MD5 of our bytes. Objects encrypted with SSE-KMS have other ETags; for them
-     * this says no, and the client is told the key exists.
-     */
-    private boolean isOurs(UploadSession s) throws IOException, NoSuchAlgorithmException {
-        String etag = s3.etag(s.location);
-        if (etag == null) {
-            return false;
-        }
-        String e = etag.replace("\"", "");
-        if (s.uploadId != null) {
-            MessageDigest md = MessageDigest.getInstance("MD5");
-            for (UploadSession.Part p : s.parts) {
-                String h = p.etag().replace("\"", "");
-                if (h.length() != 32) {
-                    return false;
-                }
-                md.update(HexFormat.of().parseHex(h));
-            }
-            return e.equals(HexFormat.of().formatHex(md.digest()) + "-" + s.parts.size());
-        }
-        Path spool = store.spool(s);
-        return Files.exists(spool) && e.equals(S3Uploader.md5Hex(spool, Files.size(spool)));
     }
 
     @Override
