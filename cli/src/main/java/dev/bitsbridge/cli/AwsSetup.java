@@ -8,7 +8,8 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.profiles.ProfileFileSystemSetting;
+import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 
@@ -22,15 +23,24 @@ final class AwsSetup {
     private AwsSetup() {
     }
 
+    /**
+     * The region: {@code --region}, else {@code AWS_REGION}/{@code aws.region}, else the profile's,
+     * else us-east-1. The SDK's default chain would also ask EC2 instance metadata, which off EC2
+     * costs seconds of timeouts at every start; a wrong region is reported by S3 and the proxy's
+     * 502 names the right one.
+     */
     static String region(String explicit, String profile) {
         if (explicit != null && !explicit.isBlank()) {
             return explicit;
         }
         try {
-            if (profile != null) {
-                return new AwsProfileRegionProvider(() -> ProfileFile.defaultProfileFile(), profile).getRegion().id();
-            }
-            return new DefaultAwsRegionProviderChain().getRegion().id();
+            return new SystemSettingsRegionProvider().getRegion().id();
+        } catch (SdkClientException | IllegalStateException e) {
+            // not set in the environment
+        }
+        try {
+            String name = profile != null ? profile : ProfileFileSystemSetting.AWS_PROFILE.getStringValueOrThrow();
+            return new AwsProfileRegionProvider(ProfileFile::defaultProfileFile, name).getRegion().id();
         } catch (SdkClientException | IllegalStateException e) {
             return Region.US_EAST_1.id();
         }
