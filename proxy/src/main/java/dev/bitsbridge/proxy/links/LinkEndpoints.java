@@ -1,7 +1,7 @@
 package dev.bitsbridge.proxy.links;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bitsbridge.proxy.state.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bitsbridge.proxy.download.ClientResponse;
 import dev.bitsbridge.proxy.download.Downloads;
@@ -40,7 +40,6 @@ public final class LinkEndpoints implements ProxyEndpoint {
     private static final Logger log = LoggerFactory.getLogger(LinkEndpoints.class);
     static final String LINKS = "/_bitsbridge/links";
     static final String SERVE = "/_bitsbridge/l/";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LinkStore store;
     private final UpstreamAllowlist allowlist;
@@ -180,7 +179,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
 
     private static JsonNode parse(ByteBuf body, ClientResponse out) {
         try {
-            JsonNode n = JSON.readTree(new ByteBufInputStream(body.duplicate()));
+            JsonNode n = Json.mapper().readTree(new ByteBufInputStream(body.duplicate()));
             if (n == null || !n.isObject()) {
                 JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "the body must be a JSON object");
                 return null;
@@ -200,7 +199,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
     }
 
     private ObjectNode describe(Link l, HttpRequest req) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.mapper().createObjectNode();
         n.put("id", l.id());
         n.put("name", l.name());
         n.put("url", "http://" + req.headers().get(HttpHeaderNames.HOST, "127.0.0.1") + SERVE + l.id() + "/"

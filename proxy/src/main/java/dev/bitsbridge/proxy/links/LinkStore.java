@@ -1,7 +1,7 @@
 package dev.bitsbridge.proxy.links;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bitsbridge.proxy.state.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bitsbridge.proxy.state.StateFiles;
@@ -25,7 +25,6 @@ public final class LinkStore {
 
     static final String FILE = "links.json";
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
     private final Map<String, Link> links = new ConcurrentHashMap<>();
@@ -40,7 +39,7 @@ public final class LinkStore {
     private void load() throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = Json.mapper().readTree(file.toFile());
         } catch (IOException e) {
             throw new IOException("the link store " + file + " cannot be read: " + e.getMessage(), e);
         }
@@ -89,7 +88,7 @@ public final class LinkStore {
     }
 
     private void persist() throws IOException {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.mapper().createObjectNode();
         root.put("version", 1);
         ArrayNode arr = root.putArray("links");
         List<Link> sorted = new ArrayList<>(links.values());
@@ -101,7 +100,7 @@ public final class LinkStore {
             n.put("url", l.upstream().secret());
             n.put("created", l.created().toString());
         }
-        StateFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        StateFiles.write(file, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 
     private static String newId() {

@@ -1,6 +1,6 @@
 package dev.bitsbridge.proxy.server;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.download.ClientResponse;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 /** JSON answers of the proxy's own endpoints. */
 public final class JsonResponses {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private JsonResponses() {
     }
@@ -38,6 +37,6 @@ public final class JsonResponses {
 
     /** An error in the endpoint's own format: {@code {"error": "..."}} with the status. */
     public static void error(ClientResponse out, HttpResponseStatus status, String message) {
-        send(out, status, JSON.createObjectNode().put("error", message).toString() + "\n");
+        send(out, status, Json.mapper().createObjectNode().put("error", message).toString() + "\n");
     }
 }

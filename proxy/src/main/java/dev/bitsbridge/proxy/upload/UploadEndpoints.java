@@ -1,6 +1,6 @@
 package dev.bitsbridge.proxy.upload;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.download.ClientResponse;
 import dev.bitsbridge.proxy.download.Transfer;
 import dev.bitsbridge.proxy.server.JsonResponses;
@@ -18,7 +18,6 @@ import java.util.Map;
 public final class UploadEndpoints implements ProxyEndpoint {
 
     private static final String PREFIX = "/_bitsbridge/uploads/";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final UploadService service;
 
@@ -38,7 +37,7 @@ public final class UploadEndpoints implements ProxyEndpoint {
         if (reply == null) {
             JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no completed upload with that session id");
         } else {
-            JsonResponses.send(out, HttpResponseStatus.OK, JSON.valueToTree(reply).toString());
+            JsonResponses.send(out, HttpResponseStatus.OK, Json.mapper().valueToTree(reply).toString());
         }
         return null;
     }

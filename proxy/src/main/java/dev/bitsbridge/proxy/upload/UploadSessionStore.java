@@ -1,6 +1,6 @@
 package dev.bitsbridge.proxy.upload;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 final class UploadSessionStore {
 
     private static final Logger log = LoggerFactory.getLogger(UploadSessionStore.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
     private final Map<String, UploadSession> sessions = new ConcurrentHashMap<>();
@@ -35,7 +34,7 @@ final class UploadSessionStore {
                     continue;
                 }
                 try {
-                    UploadSession s = UploadSession.fromJson(JSON.readTree(f.toFile()));
+                    UploadSession s = UploadSession.fromJson(Json.mapper().readTree(f.toFile()));
                     sessions.put(key(s.id), s);
                 } catch (IOException | RuntimeException e) {
                     log.warn("ignoring unreadable upload session {}: {}", d.getFileName(), e.toString());
@@ -74,7 +73,7 @@ final class UploadSessionStore {
     }
 
     void save(UploadSession s) throws IOException {
-        StateFiles.write(dir(s).resolve("session.json"), JSON.writeValueAsBytes(s.toJson(JSON)));
+        StateFiles.write(dir(s).resolve("session.json"), Json.mapper().writeValueAsBytes(s.toJson(Json.mapper())));
     }
 
     /** Forgets a session and deletes its folder (spool included). */

@@ -1,7 +1,7 @@
 package dev.bitsbridge.proxy.vendor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.download.ObjectSource.SourceException;
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.links.PresignedUrl;
@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class UrlVendor {
 
     private static final Logger log = LoggerFactory.getLogger(UrlVendor.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** A vended URL is not reused in its last minute: a transfer started with it must still finish. */
     static final Duration REUSE_MARGIN = Duration.ofSeconds(60);
     /** How long a URL that does not say when it expires is reused. */
@@ -119,7 +118,7 @@ public final class UrlVendor {
         String type = resp.headers().firstValue("Content-Type").orElse("");
         if (type.contains("json") || body.startsWith("{")) {
             try {
-                JsonNode n = JSON.readTree(body);
+                JsonNode n = Json.mapper().readTree(body);
                 url = n.path("url").asText("");
             } catch (IOException e) {
                 throw new SourceException(BridgeError.UPSTREAM_ERROR, "the URL vendor's answer is not valid JSON");
