@@ -1,11 +1,14 @@
 package dev.bitsbridge.proxy.http;
 
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
 import java.util.Locale;
 
 /**
@@ -17,8 +20,14 @@ public final class HttpDates {
 
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter RFC_850 =
-            DateTimeFormatter.ofPattern("EEEE, dd-MMM-yy HH:mm:ss 'GMT'", Locale.US);
+    // Two-digit years: RFC 9110 says a year more than 50 years ahead is in the past. The century
+    // must be chosen while parsing, not after: the weekday is checked against the resolved date,
+    // and "yy" alone (base 2000) made every 19xx date fail that check.
+    private static final DateTimeFormatter RFC_850 = new DateTimeFormatterBuilder()
+            .appendPattern("EEEE, dd-MMM-")
+            .appendValueReduced(ChronoField.YEAR, 2, 2, LocalDate.now(ZoneOffset.UTC).minusYears(49))
+            .appendPattern(" HH:mm:ss 'GMT'")
+            .toFormatter(Locale.US);
     private static final DateTimeFormatter ASCTIME =
             DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US);
 
@@ -40,12 +49,7 @@ public final class HttpDates {
             // fall through to the obsolete forms
         }
         try {
-            LocalDateTime t = LocalDateTime.parse(v, RFC_850);
-            // Two-digit years: RFC 9110 says a year more than 50 years ahead is in the past.
-            if (t.getYear() > LocalDateTime.now(ZoneOffset.UTC).getYear() + 50) {
-                t = t.minusYears(100);
-            }
-            return t.toInstant(ZoneOffset.UTC);
+            return LocalDateTime.parse(v, RFC_850).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException e) {
             // fall through
         }

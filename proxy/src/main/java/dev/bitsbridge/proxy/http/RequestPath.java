@@ -66,7 +66,9 @@ public final class RequestPath {
     /** Percent-decodes {@code raw} once; see the class comment for what is refused. */
     public static String decode(String raw) throws InvalidPathException {
         int n = raw.length();
-        if (raw.indexOf('%') < 0) {
+        if (raw.indexOf('%') < 0 && isAscii(raw)) {
+            // Only pure ASCII may skip decoding: raw non-ASCII bytes must go through the UTF-8
+            // check below, or "/café" sent unencoded became the key "/cafÃ©" and a lone 0xE9 passed.
             checkCharacters(raw);
             return raw;
         }
@@ -77,8 +79,9 @@ public final class RequestPath {
                 if (i + 2 >= n) {
                     throw new InvalidPathException("invalid percent-encoding in path");
                 }
-                int hi = Character.digit(raw.charAt(i + 1), 16);
-                int lo = Character.digit(raw.charAt(i + 2), 16);
+                // hexDigit, not Character.digit: that also accepts fullwidth and other Unicode digits.
+                int hi = hexDigit(raw.charAt(i + 1));
+                int lo = hexDigit(raw.charAt(i + 2));
                 if (hi < 0 || lo < 0) {
                     throw new InvalidPathException("invalid percent-encoding in path");
                 }
@@ -108,6 +111,19 @@ public final class RequestPath {
         }
         checkCharacters(decoded);
         return decoded;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int hexDigit(char c) {
+        return c < 0x80 ? Character.digit(c, 16) : -1;
     }
 
     private static void checkCharacters(String s) throws InvalidPathException {

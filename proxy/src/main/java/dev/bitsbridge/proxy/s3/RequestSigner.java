@@ -1,12 +1,16 @@
 package dev.bitsbridge.proxy.s3;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
@@ -23,9 +27,16 @@ public final class RequestSigner {
 
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
     private final String region;
+    private final Clock clock;
 
     public RequestSigner(String region) {
+        this(region, Clock.systemUTC());
+    }
+
+    /** For tests: signing at a fixed instant is what makes a published SigV4 vector reproducible. */
+    RequestSigner(String region, Clock clock) {
         this.region = region;
+        this.clock = clock;
     }
 
     /**
@@ -44,7 +55,11 @@ public final class RequestSigner {
                 .host(ep.host())
                 .port(ep.port())
                 .encodedPath(target.encodedPath().isEmpty() ? "/" : target.encodedPath());
-        rawQuery.forEach(b::putRawQueryParameter);
+        // The SDK's "raw" query parameters are unencoded values that it encodes itself for the
+        // canonical query; passing the already-encoded ones signed "%2F" as "%252F" and S3 answered
+        // SignatureDoesNotMatch for any value that needed encoding.
+        rawQuery.forEach((name, values) -> b.putRawQueryParameter(decode(name),
+                values.stream().map(v -> v == null ? null : decode(v)).toList()));
         for (Map.Entry<String, String> h : headers) {
             b.appendHeader(h.getKey(), h.getValue());
         }
@@ -53,6 +68,7 @@ public final class RequestSigner {
                 .request(b.build())
                 .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, "s3")
                 .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                .putProperty(HttpSigner.SIGNING_CLOCK, clock)
                 .putProperty(AwsV4FamilyHttpSigner.DOUBLE_URL_ENCODE, false)
                 .putProperty(AwsV4FamilyHttpSigner.NORMALIZE_PATH, false)
                 .putProperty(AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, false));
@@ -61,6 +77,11 @@ public final class RequestSigner {
         copy(out, headers, "X-Amz-Date");
         copy(out, headers, "X-Amz-Security-Token");
         copy(out, headers, "x-amz-content-sha256");
+    }
+
+    private static String decode(String encoded) {
+        // '+' is a literal plus in SigV4-encoded text (a space is %20); URLDecoder would make it a space.
+        return URLDecoder.decode(encoded.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private static void copy(SdkHttpRequest from, HttpHeaders to, String name) {
