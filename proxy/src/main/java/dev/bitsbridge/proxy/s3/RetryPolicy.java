@@ -4,9 +4,10 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Bounded retries with "full jitter" exponential backoff (a random delay up to
- * {@code min(cap, base * 2^attempt)}), so many proxies retrying against a throttled S3 spread out
- * instead of arriving in waves. Immutable.
+ * Bounded retries with "equal jitter" exponential backoff: a delay between half and all of
+ * {@code min(cap, base * 2^attempt)}, so many proxies retrying against a throttled S3 spread out
+ * instead of arriving in waves, while each retry still waits at least half the backoff (full
+ * jitter may retry at once, which a throttled S3 does not want). Immutable.
  */
 public record RetryPolicy(int maxRetries, Duration base, Duration cap) {
 

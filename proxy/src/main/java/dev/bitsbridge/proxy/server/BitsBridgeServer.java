@@ -75,12 +75,16 @@ public final class BitsBridgeServer implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("already started");
         }
-        SslContext ssl = TlsContexts.upstream(config.caBundle());
+        // Loading trust stores takes most of a second on a small machine: it happens in the
+        // background (Warmup), not before the port is bound. A CA bundle that cannot be read fails
+        // the TLS connections with that reason (and is logged); the launcher checks the file exists.
+        Lazy<SslContext> ssl = new Lazy<>(() -> TlsContexts.upstream(config.caBundle()));
         int threads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
         group = transport.newGroup(threads, "bitsbridge-io");
         upstream = new UpstreamClient(transport.clientChannel(), ssl,
                 min(config.upstreamTimeout(), Duration.ofSeconds(10)), Duration.ofSeconds(15));
         credentials = credentialsProvider == null ? null : new CredentialSource(credentialsProvider);
+        Warmup.start(ssl, credentials, config.region());
         S3Addressing addressing = new S3Addressing(config.region(), config.endpoint(), config.pathStyle(),
                 config.accelerate(), config.dualstack());
         S3Caller caller = new S3Caller(upstream, credentials, new RequestSigner(config.region()),

@@ -46,7 +46,7 @@ public final class HostPolicy {
             return true;
         }
         // The proxy's own pages (status page) send their own origin on some requests.
-        return hostHeader != null && o.equals("http://" + hostHeader.toLowerCase(Locale.ROOT));
+        return hostHeader != null && o.equals(normaliseOrigin("http://" + hostHeader));
     }
 
     /** Whether this origin was listed with --cors-origin (so CORS headers are sent back). */
@@ -66,7 +66,7 @@ public final class HostPolicy {
         int colon = h.indexOf(':');
         if (colon >= 0) {
             String port = h.substring(colon + 1);
-            if (port.isEmpty() || !port.chars().allMatch(Character::isDigit)) {
+            if (port.isEmpty() || !port.chars().allMatch(HostPolicy::asciiDigit)) {
                 return null;
             }
             h = h.substring(0, colon);
@@ -86,11 +86,15 @@ public final class HostPolicy {
             return false;
         }
         for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(HostPolicy::asciiDigit) || Integer.parseInt(p) > 255) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean asciiDigit(int c) {
+        return c >= '0' && c <= '9';
     }
 
     private static String normaliseOrigin(String origin) {

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
@@ -39,7 +40,7 @@ import javax.net.ssl.SSLParameters;
 public final class UpstreamClient implements AutoCloseable {
 
     private final Class<? extends SocketChannel> channelClass;
-    private final SslContext sslContext;
+    private final Supplier<SslContext> sslContext;
     private final int connectTimeoutMillis;
     private final long idleTimeoutMillis;
     private final Map<PoolKey, ChannelPool> pools = new ConcurrentHashMap<>();
@@ -48,7 +49,9 @@ public final class UpstreamClient implements AutoCloseable {
     private record PoolKey(EventLoop loop, UpstreamEndpoint endpoint) {
     }
 
-    public UpstreamClient(Class<? extends SocketChannel> channelClass, SslContext sslContext, Duration connectTimeout,
+    /** @param sslContext built on first use by a TLS connection (plain-HTTP upstreams never pay for it) */
+    public UpstreamClient(Class<? extends SocketChannel> channelClass, Supplier<SslContext> sslContext,
+            Duration connectTimeout,
             Duration idleTimeout) {
         this.channelClass = channelClass;
         this.sslContext = sslContext;
@@ -107,7 +110,7 @@ public final class UpstreamClient implements AutoCloseable {
                 connectionsOpened.incrementAndGet();
                 ChannelPipeline p = ch.pipeline();
                 if (endpoint.secure()) {
-                    SslHandler ssl = sslContext.newHandler(ch.alloc(), endpoint.host(), endpoint.port());
+                    SslHandler ssl = sslContext.get().newHandler(ch.alloc(), endpoint.host(), endpoint.port());
                     SSLEngine engine = ssl.engine();
                     SSLParameters params = engine.getSSLParameters();
                     params.setEndpointIdentificationAlgorithm("HTTPS");
