@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         versionProvider = ManifestVersionProvider.class,
         description = "A local HTTP proxy that lets BITS jobs, installers and download tools fetch S3 objects "
                 + "through plain http://localhost URLs.",
-        subcommands = {ServeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class BitsBridgeCli implements Runnable {
 
     @CommandLine.Spec
