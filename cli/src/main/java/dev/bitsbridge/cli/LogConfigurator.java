@@ -15,15 +15,17 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * stderr, INFO for bitsbridge (and its access log, logger {@code bitsbridge.access}), WARN for the
  * libraries. Parsing logback.xml costs about half a second of start-up (an XML parser and
  * Joran's rule machinery); this costs next to nothing. A {@code -Dlogback.configurationFile=...}
- * still wins, for operators who want their own configuration.
+ * still wins, for operators who want their own configuration, and so does a test suite's
+ * logback-test.xml.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty("logback.configurationFile") != null) {
-            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+        if (System.getProperty("logback.configurationFile") != null
+                || LogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY; // an operator's file, or the test suite's
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
