@@ -76,11 +76,11 @@ public final class ClientResponse {
         state = State.HEAD_SENT;
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers);
         setConnection(r.headers());
+        // Not flushed yet: the head goes out in one segment with the first body bytes (a head on
+        // its own, then the body, makes the client's delayed ACK stall small responses ~40 ms).
+        ctx.write(r).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
         if (headRequest) {
-            ctx.write(r);
             finish();
-        } else {
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
         }
     }
 
