@@ -233,7 +233,8 @@ if command -v gnuplot >/dev/null 2>&1; then
   gnuplot <<GP
 set terminal pngcairo size 1000,420 font ",10"
 set output "$CHART"
-set multiplot layout 1,2 title "bitsbridge vs nginx proxy_pass vs rclone serve http (loopback, $(nproc) cores)"
+set multiplot layout 1,2 title "bitsbridge, an nginx proxy hop and rclone serve http (loopback, $(nproc) cores)"
+set yrange [0:*]
 set style data histograms
 set style fill solid 0.8 border -1
 set boxwidth 0.8
