@@ -84,7 +84,9 @@ public final class BitsBridgeServer implements AutoCloseable {
         upstream = new UpstreamClient(transport.clientChannel(), ssl,
                 min(config.upstreamTimeout(), Duration.ofSeconds(10)), Duration.ofSeconds(15));
         credentials = credentialsProvider == null ? null : new CredentialSource(credentialsProvider);
-        Warmup.start(ssl, credentials, config.region());
+        // Credentials are fetched ahead only where they are surely needed: a proxy used for links
+        // or a URL vendor may run without any, and should not warn about it at start.
+        Warmup.start(ssl, config.bucket() != null ? credentials : null, config.region());
         S3Addressing addressing = new S3Addressing(config.region(), config.endpoint(), config.pathStyle(),
                 config.accelerate(), config.dualstack());
         S3Caller caller = new S3Caller(upstream, credentials, new RequestSigner(config.region()),
