@@ -1,7 +1,9 @@
 package dev.bitsbridge.proxy.upstream;
 
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -27,11 +29,17 @@ public final class TlsContexts {
     }
 
     public static SslContext upstream(Path caBundle) throws IOException, GeneralSecurityException {
-        SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
+        SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS")
+                .sslProvider(provider());
         if (caBundle != null) {
             b.trustManager(trustManagerFactory(caBundle));
         }
         return b.build();
+    }
+
+    /** OpenSSL (BoringSSL, from netty-tcnative) where it loads, else the JDK's TLS. */
+    public static SslProvider provider() {
+        return !Boolean.getBoolean("bitsbridge.jdkTls") && OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     /** The JDK's trusted CAs plus those of {@code caBundle} (also used by the upload client). */
