@@ -65,7 +65,9 @@ public final class UpstreamExchange {
         armTimer();
         channel.writeAndFlush(request).addListener(f -> {
             if (!f.isSuccess()) {
-                fail(Kind.CLOSED_BEFORE_RESPONSE, "sending the request to S3 failed", f.cause());
+                // Usually a TLS handshake that failed (an untrusted certificate): say why.
+                fail(Kind.CLOSED_BEFORE_RESPONSE, "sending the request to S3 failed: " + rootMessage(f.cause()),
+                        f.cause());
             }
         });
         channel.read();
@@ -159,6 +161,15 @@ public final class UpstreamExchange {
             default -> {
             }
         }
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root != null && root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root == null ? null : root.getMessage();
+        return m == null ? (root == null ? "unknown" : root.getClass().getSimpleName()) : m;
     }
 
     private void fail(Kind kind, String message, Throwable cause) {
