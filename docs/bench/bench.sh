@@ -159,10 +159,12 @@ for c in "${ORDER[@]}"; do
   printf '  %-20s %6s MB/s\n' "$c" "${MBPS[$c]}"
 done
 
-echo "== 2. 64 connections x 64 KiB ranges at random offsets for $DURATION (wrk)"
+echo "== 2. 64 connections x 64 KiB ranges at random offsets for $DURATION after a 5 s warm-up (wrk)"
 declare -A RPS P50 P99 ERRS
 export OBJECT_SIZE=$((SIZE_MIB * 1024 * 1024)) RANGE_SIZE=65536
 for c in nginx-hop bitsbridge nginx-hop-tls bitsbridge-tls rclone-s3proxy bitsbridge-s3proxy; do
+  # Warm-up (not measured): the JVM compiles the range path, the pools fill with connections.
+  wrk -t2 -c64 -d5s -s "$HERE/ranges.lua" "${URL[$c]}" >/dev/null 2>&1 || true
   line=$(wrk -t2 -c64 -d"$DURATION" --latency -s "$HERE/ranges.lua" "${URL[$c]}" | grep '^RESULT')
   RPS[$c]=$(sed 's/.*rps=\([0-9.]*\).*/\1/' <<<"$line")
   P50[$c]=$(sed 's/.*p50_ms=\([0-9.]*\).*/\1/' <<<"$line")
