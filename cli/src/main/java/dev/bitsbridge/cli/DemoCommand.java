@@ -120,10 +120,17 @@ public final class DemoCommand implements Callable<Integer> {
                 client.putObject(b -> b.bucket(BUCKET).key(e.getKey()), RequestBody.fromBytes(e.getValue()));
             }
         }
-        BitsBridgeServer proxy = new BitsBridgeServer(ProxyConfig.builder()
-                .port(port).bucket(BUCKET).endpoint(endpoint).pathStyle(true)
-                .stateDir(dir.resolve("state"))
-                .build(), creds).start();
+        BitsBridgeServer proxy;
+        try {
+            proxy = new BitsBridgeServer(ProxyConfig.builder()
+                    .port(port).bucket(BUCKET).endpoint(endpoint).pathStyle(true)
+                    .stateDir(dir.resolve("state"))
+                    .build(), creds).start();
+        } catch (java.net.BindException e) {
+            s3.stop();
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "port " + port + " is in use; choose another with --port N (0 picks a free one)");
+        }
         Running running = new Running(s3, proxy, dir, objects);
         printGuide(spec.commandLine().getOut(), running, endpoint, creds);
         return running;

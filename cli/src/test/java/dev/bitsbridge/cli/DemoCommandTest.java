@@ -50,4 +50,16 @@ class DemoCommandTest {
             assertArrayEquals(Arrays.copyOfRange(running.objects.get("data/report 2026.pdf"), 1000, 2000), range.body());
         }
     }
+
+    @Test
+    void aPortInUseIsOneClearLineAndExitTwo() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            StringWriter err = new StringWriter();
+            int code = BitsBridgeCli.execute(new String[] {"demo", "--port", String.valueOf(taken.getLocalPort())},
+                    Map.of(), new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+            assertEquals(2, code, err.toString());
+            assertTrue(err.toString().contains("is in use; choose another with --port"), err.toString());
+            assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        }
+    }
 }

@@ -134,7 +134,19 @@ public final class BitsBridgeServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 1024 * 1024))
                 .childHandler(new BitsBridgeServerInitializer(config, context, policy));
         InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.port());
-        serverChannel = b.bind(bind).sync().channel();
+        try {
+            serverChannel = b.bind(bind).sync().channel();
+        } catch (Exception e) {
+            // The native transport reports "bind(..) failed: Address already in use" as its own
+            // exception type; callers get one they can recognise.
+            if (e instanceof java.net.BindException || String.valueOf(e.getMessage()).contains("in use")) {
+                java.net.BindException be = new java.net.BindException(
+                        "address already in use: " + config.bindAddress() + ":" + config.port());
+                be.initCause(e);
+                throw be;
+            }
+            throw e;
+        }
         InetAddress addr = bind.getAddress();
         if (!addr.isLoopbackAddress()) {
             log.warn("listening on {} which is not a loopback address: other machines can reach this proxy."
