@@ -33,7 +33,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
             "  bitsbridge serve --bucket my-bucket --prefix releases/ --profile deploy --port 9000",
             "  bitsbridge serve --endpoint http://127.0.0.1:9000 --path-style      (path mode: /<bucket>/<key>)",
             "  BITSBRIDGE_BUCKET=my-bucket bitsbridge serve",
-            "  bitsbridge serve --config C:\\ProgramData\\bitsbridge\\bitsbridge.conf --log-format json",
+            "  bitsbridge serve --config bitsbridge.conf --log-format json",
             "",
             "Every option can also be set with an environment variable BITSBRIDGE_<OPTION>,",
             "e.g. BITSBRIDGE_UPSTREAM_TIMEOUT=2m, or in a config file (--config) as",
