@@ -1,6 +1,10 @@
 package dev.bitsbridge.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,11 +19,16 @@ import picocli.CommandLine.Command;
         versionProvider = ManifestVersionProvider.class,
         description = "A local HTTP proxy that lets BITS jobs, installers and download tools fetch S3 objects "
                 + "through plain http://localhost URLs.",
-        subcommands = {ServeCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, DemoCommand.class, BenchCommand.class, ConfigCommand.class,
+            CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class BitsBridgeCli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Where option values come from besides the command line (config show reports it). */
+    EnvironmentDefaults environment;
+    ConfigFile configFile = ConfigFile.none();
 
     @Override
     public void run() {
@@ -33,12 +42,46 @@ public final class BitsBridgeCli implements Runnable {
 
     /** Runs the launcher with an explicit environment and streams (tests use this). */
     public static int execute(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
-        return commandLine(env, out, err).execute(args);
+        CommandLine cmd;
+        try {
+            cmd = commandLine(env, out, err, args);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("bitsbridge: " + firstLine(e instanceof IOException
+                    ? "cannot read the config file: " + describe(e) : e.getMessage()));
+            return 2;
+        }
+        return cmd.execute(args);
     }
 
     static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
-        CommandLine cmd = new CommandLine(new BitsBridgeCli());
-        cmd.setDefaultValueProvider(new EnvironmentDefaults(env));
+        try {
+            return commandLine(env, out, err, new String[0]);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The launcher for {@code args}: the config file they (or BITSBRIDGE_CONFIG) name is read here,
+     * before parsing, because picocli asks the default-value providers while it parses.
+     */
+    static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err, String[] args)
+            throws IOException {
+        BitsBridgeCli root = new BitsBridgeCli();
+        Path file = ConfigFile.locate(args, env);
+        if (file != null) {
+            root.configFile = ConfigFile.load(file);
+        }
+        root.environment = new EnvironmentDefaults(env, root.configFile);
+        CommandLine cmd = new CommandLine(root);
+        if (file != null) {
+            Set<String> known = new TreeSet<>();
+            for (CommandLine sub : cmd.getSubcommands().values()) {
+                sub.getCommandSpec().options().forEach(o -> known.add(ConfigFile.key(o)));
+            }
+            root.configFile.checkNames(known);
+        }
+        cmd.setDefaultValueProvider(root.environment);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);

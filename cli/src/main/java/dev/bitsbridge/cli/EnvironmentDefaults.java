@@ -9,15 +9,29 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * Every option can come from an environment variable {@code BITSBRIDGE_<OPTION>}: dashes become
  * underscores, letters upper case ({@code --upstream-timeout} → {@code BITSBRIDGE_UPSTREAM_TIMEOUT}).
- * The command line wins over the environment, the environment over built-in defaults. Repeatable
+ * The command line wins over the environment, the environment over the config file (the
+ * {@code fallback}, see {@link ConfigFile}), the config file over built-in defaults. Repeatable
  * options take a comma-separated list.
  */
 final class EnvironmentDefaults implements IDefaultValueProvider {
 
     private final Map<String, String> env;
+    private final ConfigFile fallback;
 
     EnvironmentDefaults(Map<String, String> env) {
+        this(env, null);
+    }
+
+    /** @param fallback asked for options the environment does not set (null: the built-in default) */
+    EnvironmentDefaults(Map<String, String> env, ConfigFile fallback) {
         this.env = env;
+        this.fallback = fallback;
+    }
+
+    /** Whether the environment sets this option. */
+    boolean sets(OptionSpec opt) {
+        String v = env.get(variable(opt.longestName()));
+        return v != null && !v.isEmpty();
     }
 
     static String variable(String longName) {
@@ -32,6 +46,6 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
                 return v;
             }
         }
-        return arg.defaultValue();
+        return fallback != null ? fallback.defaultValue(arg) : arg.defaultValue();
     }
 }

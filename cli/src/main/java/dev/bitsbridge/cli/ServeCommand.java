@@ -33,10 +33,13 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
             "  bitsbridge serve --bucket my-bucket --prefix releases/ --profile deploy --port 9000",
             "  bitsbridge serve --endpoint http://127.0.0.1:9000 --path-style      (path mode: /<bucket>/<key>)",
             "  BITSBRIDGE_BUCKET=my-bucket bitsbridge serve",
+            "  bitsbridge serve --config bitsbridge.conf --log-format json",
             "",
             "Every option can also be set with an environment variable BITSBRIDGE_<OPTION>,",
-            "e.g. BITSBRIDGE_UPSTREAM_TIMEOUT=2m; the command line wins."})
-public final class ServeCommand implements Callable<Integer> {
+            "e.g. BITSBRIDGE_UPSTREAM_TIMEOUT=2m, or in a config file (--config) as",
+            "'upstream-timeout = 2m'. The command line wins over the environment, the",
+            "environment over the file. 'bitsbridge config show' prints what applies."})
+public class ServeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
@@ -58,6 +61,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     @ArgGroup(validate = false, heading = "%nLimits and timeouts:%n", order = 6)
     final Limits limits = new Limits();
+
+    @ArgGroup(validate = false, heading = "%nConfiguration and logs:%n", order = 6)
+    final Operations operations = new Operations();
 
     /** Environment for AWS_CA_BUNDLE; tests inject it. */
     Map<String, String> env = System.getenv();
@@ -191,6 +197,20 @@ public final class ServeCommand implements Callable<Integer> {
         int maxRanges;
     }
 
+    static final class Operations {
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "Read options from FILE ('option = value' lines; default: BITSBRIDGE_CONFIG).")
+        Path config;
+
+        @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+                description = "text (default) or json: one JSON object per line on stderr.")
+        LogSetup.Format logFormat;
+
+        @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+                description = "error, warn, info (default), debug or trace.")
+        String logLevel;
+    }
+
     /** Builds the proxy configuration; a bad value throws ParameterException (exit 2). */
     ProxyConfig config() {
         if (listening.port < 0 || listening.port > 65535) {
@@ -308,6 +328,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ProxyConfig config = config();
+        configureLogging();
         AwsCredentialsProvider provider = AwsSetup.credentials(credentials.profile, credentials.roleArn,
                 credentials.roleSessionName, config.region());
         BitsBridgeServer server = new BitsBridgeServer(config, provider);
@@ -330,6 +351,14 @@ public final class ServeCommand implements Callable<Integer> {
         });
         stopped.await();
         return 0;
+    }
+
+    void configureLogging() {
+        try {
+            LogSetup.configure(operations.logFormat, operations.logLevel);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
     }
 
     static String hostForUrl(String bind) {

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
 
 /**
  * The response to one client request, and the single place that enforces the error rule: an
@@ -36,6 +37,12 @@ public final class ClientResponse {
         /** @param reusable the connection may take the next request */
         void responseDone(boolean reusable);
     }
+
+    /**
+     * S3's {@code x-amz-request-id} of the last upstream response for the current request, kept on
+     * the client channel for the access log (what AWS support asks for). Reset per request.
+     */
+    public static final AttributeKey<String> UPSTREAM_REQUEST_ID = AttributeKey.valueOf("bitsbridge.upstreamRequestId");
 
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
@@ -66,6 +73,14 @@ public final class ClientResponse {
 
     public boolean isDone() {
         return state == State.DONE;
+    }
+
+    /** Notes an upstream response head for this request (its S3 request id goes to the access log). */
+    public void upstreamHead(HttpResponse upstream) {
+        String id = upstream.headers().get("x-amz-request-id");
+        if (id != null) {
+            ctx.channel().attr(UPSTREAM_REQUEST_ID).set(id);
+        }
     }
 
     /** Sends a status line and headers; the body follows with {@link #body} and {@link #finish}. */

@@ -62,6 +62,7 @@ final class MultiRangeDownload implements Transfer, S3Caller.Callback {
 
     @Override
     public void onResponse(UpstreamExchange ex, HttpResponse head) {
+        out.upstreamHead(head);
         if (cancelled) {
             ex.abort();
             return;
@@ -153,6 +154,7 @@ final class MultiRangeDownload implements Transfer, S3Caller.Callback {
 
     private void onPart(UpstreamExchange ex, HttpResponse head, ByteRange r) {
         exchange = ex;
+        out.upstreamHead(head);
         if (cancelled) {
             ex.abort();
             return;

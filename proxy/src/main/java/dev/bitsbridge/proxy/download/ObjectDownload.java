@@ -81,6 +81,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
 
     @Override
     public void onResponse(UpstreamExchange ex, HttpResponse head) {
+        out.upstreamHead(head);
         exchange = ex;
         if (state == State.DONE) {
             ex.abort();

@@ -1,6 +1,7 @@
 package dev.bitsbridge.proxy.s3;
 
 import dev.bitsbridge.proxy.error.BridgeError;
+import dev.bitsbridge.proxy.observe.ProxyEvents;
 import dev.bitsbridge.proxy.upstream.UpstreamClient;
 import dev.bitsbridge.proxy.upstream.UpstreamException;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
@@ -56,10 +57,18 @@ public final class S3Caller {
     private final RetryPolicy retryPolicy;
     private final Duration timeout;
     private final String userAgent;
+    private final ProxyEvents events;
 
     /** @param credentials null for anonymous (unsigned) requests */
     public S3Caller(UpstreamClient client, CredentialSource credentials, RequestSigner signer,
             RetryPolicy retryPolicy, Duration timeout, String userAgent) {
+        this(client, credentials, signer, retryPolicy, timeout, userAgent, ProxyEvents.NONE);
+    }
+
+    /** As above, reporting each attempt's latency, retries and failures to {@code events}. */
+    public S3Caller(UpstreamClient client, CredentialSource credentials, RequestSigner signer,
+            RetryPolicy retryPolicy, Duration timeout, String userAgent, ProxyEvents events) {
+        this.events = events;
         this.client = client;
         this.credentials = credentials;
         this.signer = signer;
@@ -88,6 +97,7 @@ public final class S3Caller {
         private boolean cancelled;
         private UpstreamExchange current;
         private ScheduledFuture<?> retryTimer;
+        private long sentNanos;
 
         Attempts(EventLoop loop, S3Request request, Callback callback, long deadline) {
             this.loop = loop;
@@ -112,6 +122,7 @@ public final class S3Caller {
                     return;
                 }
                 if (err != null) {
+                    events.credentialsFailure();
                     Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                     callback.onError(BridgeError.CREDENTIALS_UNAVAILABLE, cause instanceof CredentialsUnavailableException
                             ? cause.getMessage() : BridgeError.CREDENTIALS_UNAVAILABLE.message());
@@ -141,23 +152,26 @@ public final class S3Caller {
                     signer.sign(request.method(), request.target(), request.query(), http.headers(), creds);
                 } catch (RuntimeException e) {
                     http.release();
+                    events.credentialsFailure();
                     log.warn("signing failed: {}", e.getClass().getSimpleName());
                     callback.onError(BridgeError.CREDENTIALS_UNAVAILABLE, "the request could not be signed");
                     return;
                 }
             }
+            sentNanos = System.nanoTime();
             client.send(loop, ep, http, request.method().equals("HEAD"), Duration.ofNanos(remaining), this);
         }
 
         @Override
         public void onHead(UpstreamExchange exchange, HttpResponse head) {
             current = exchange;
+            int status = head.status().code();
+            events.upstreamResponse(request.method(), status, System.nanoTime() - sentNanos);
             if (cancelled) {
                 exchange.abort();
                 return;
             }
-            int status = head.status().code();
-            if (S3Errors.retryable(status) && scheduleRetry("S3 answered " + status)) {
+            if (S3Errors.retryable(status) && scheduleRetry("http_" + status, "S3 answered " + status)) {
                 exchange.abort();
                 return;
             }
@@ -175,22 +189,28 @@ public final class S3Caller {
             if (cancelled) {
                 return;
             }
+            events.upstreamFailure(cause.kind());
             switch (cause.kind()) {
                 case CONNECT_FAILED, CLOSED_BEFORE_RESPONSE -> {
-                    if (!scheduleRetry(cause.getMessage())) {
+                    if (!scheduleRetry(reason(cause), cause.getMessage())) {
                         callback.onError(BridgeError.UPSTREAM_UNREACHABLE, cause.getMessage());
                     }
                 }
                 case TIMEOUT -> callback.onError(BridgeError.UPSTREAM_TIMEOUT, null);
                 case TRUNCATED -> {
-                    if (!scheduleRetry(cause.getMessage())) {
+                    if (!scheduleRetry(reason(cause), cause.getMessage())) {
                         callback.onError(BridgeError.UPSTREAM_ERROR, cause.getMessage());
                     }
                 }
             }
         }
 
-        private boolean scheduleRetry(String why) {
+        private String reason(UpstreamException cause) {
+            return cause.kind().name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** @param reason a fixed token for the metrics; {@code why} the detail for the debug log */
+        private boolean scheduleRetry(String reason, String why) {
             if (attempt > retryPolicy.maxRetries()) {
                 return false;
             }
@@ -199,6 +219,7 @@ public final class S3Caller {
                 return false;
             }
             log.debug("retrying {} of {} in {} ms: {}", request.method(), request.target().endpoint(), delay, why);
+            events.upstreamRetry(reason);
             retryTimer = loop.schedule(this::next, delay, TimeUnit.MILLISECONDS);
             return true;
         }

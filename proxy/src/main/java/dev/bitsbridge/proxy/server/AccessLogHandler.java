@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.server;
 
+import dev.bitsbridge.proxy.download.ClientResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
@@ -14,8 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One access-log line per request, on logger {@code bitsbridge.access}: method, path, status,
- * body bytes sent, duration, Range and User-Agent, and {@code aborted} when the connection closed
- * before the response was complete. The query string is never logged (it can carry presigned
+ * body bytes sent, duration, Range and User-Agent, S3's request id of the last upstream response,
+ * and {@code aborted} when the connection closed before the response was complete. The same
+ * fields are attached as SLF4J key-value pairs ({@code method}, {@code path}, {@code status},
+ * {@code bytes}, {@code duration_ms}, {@code range}, {@code user_agent},
+ * {@code upstream_request_id}, {@code note}) so a JSON encoder can emit them as fields. The query string is never logged (it can carry presigned
  * signatures or share tokens), nor is any credential-bearing header.
  *
  * <p>Threading: one instance per connection, confined to its event loop.
@@ -32,6 +36,12 @@ final class AccessLogHandler extends ChannelDuplexHandler {
     private int status;
     private long bytes;
     private boolean inProgress;
+    private ChannelHandlerContext ctx;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -44,6 +54,7 @@ final class AccessLogHandler extends ChannelDuplexHandler {
             startNanos = System.nanoTime();
             status = 0;
             bytes = 0;
+            ctx.channel().attr(ClientResponse.UPSTREAM_REQUEST_ID).set(null);
         }
         ctx.fireChannelRead(msg);
     }
@@ -90,9 +101,16 @@ final class AccessLogHandler extends ChannelDuplexHandler {
         inProgress = false;
         if (ACCESS.isInfoEnabled()) {
             long ms = (System.nanoTime() - startNanos) / 1_000_000;
-            ACCESS.info("{} {} {} {} {}ms range=\"{}\" ua=\"{}\"{}", method, path, status == 0 ? "-" : status, bytes, ms,
-                    range == null ? "-" : range, userAgent == null ? "-" : userAgent.replace('"', '\''),
-                    note == null ? "" : " " + note);
+            String requestId = ctx == null ? null : ctx.channel().attr(ClientResponse.UPSTREAM_REQUEST_ID).get();
+            ACCESS.atInfo()
+                    .addKeyValue("method", method).addKeyValue("path", path)
+                    .addKeyValue("status", status).addKeyValue("bytes", bytes).addKeyValue("duration_ms", ms)
+                    .addKeyValue("range", range).addKeyValue("user_agent", userAgent)
+                    .addKeyValue("upstream_request_id", requestId).addKeyValue("note", note)
+                    .log("{} {} {} {} {}ms range=\"{}\" ua=\"{}\" s3id={}{}", method, path, status == 0 ? "-" : status,
+                            bytes, ms, range == null ? "-" : range,
+                            userAgent == null ? "-" : userAgent.replace('"', '\''),
+                            requestId == null ? "-" : requestId, note == null ? "" : " " + note);
         }
     }
 

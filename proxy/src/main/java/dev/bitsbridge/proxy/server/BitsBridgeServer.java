@@ -6,6 +6,10 @@ import dev.bitsbridge.proxy.download.ObjectSource;
 import dev.bitsbridge.proxy.links.LinkEndpoints;
 import dev.bitsbridge.proxy.links.LinkStore;
 import dev.bitsbridge.proxy.links.UpstreamAllowlist;
+import dev.bitsbridge.proxy.observe.OpsEndpoints;
+import dev.bitsbridge.proxy.observe.ProxyMetrics;
+import dev.bitsbridge.proxy.observe.Readiness;
+import dev.bitsbridge.proxy.observe.TransferRegistry;
 import dev.bitsbridge.proxy.s3.CredentialSource;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.RequestSigner;
@@ -89,8 +93,11 @@ public final class BitsBridgeServer implements AutoCloseable {
         Warmup.start(ssl, config.bucket() != null ? credentials : null, config.region());
         S3Addressing addressing = new S3Addressing(config.region(), config.endpoint(), config.pathStyle(),
                 config.accelerate(), config.dualstack());
+        ProxyMetrics metrics = new ProxyMetrics();
+        TransferRegistry transfers = new TransferRegistry();
         S3Caller caller = new S3Caller(upstream, credentials, new RequestSigner(config.region()),
-                RetryPolicy.standard(config.upstreamRetries()), config.upstreamTimeout(), "bitsbridge/" + version());
+                RetryPolicy.standard(config.upstreamRetries()), config.upstreamTimeout(), "bitsbridge/" + version(),
+                metrics);
         HostPolicy policy = new HostPolicy(config.bindAddress(), config.publicHosts(), config.corsOrigins());
         UpstreamAllowlist allowlist = new UpstreamAllowlist(config.endpoint(), config.allowUpstream());
         Function<String, ObjectSource> keySource = null;
@@ -106,6 +113,9 @@ public final class BitsBridgeServer implements AutoCloseable {
             return t;
         });
         List<ProxyEndpoint> endpoints = new ArrayList<>();
+        Readiness readiness = new Readiness(caller,
+                config.bucket() == null ? null : addressing.bucketTarget(config.bucket()), config.bucket(), credentials);
+        endpoints.add(new OpsEndpoints(transfers, metrics, readiness, version()));
         if (config.stateDir() != null) {
             LinkStore links = new LinkStore(StateFiles.ensureDir(config.stateDir()));
             endpoints.add(new LinkEndpoints(links, allowlist, downloads, caller, stateExecutor));
@@ -120,7 +130,16 @@ public final class BitsBridgeServer implements AutoCloseable {
             uploadEndpoint = new BitsUploadEndpoint(uploads, keyMapper);
             endpoints.add(new UploadEndpoints(uploads));
         }
-        context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints), uploadEndpoint);
+        context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints), uploadEndpoint,
+                transfers, metrics);
+        UpstreamClient up = upstream;
+        ServerContext ctx = context;
+        metrics.gauge("bitsbridge.transfers.active", "Responses in progress", transfers, TransferRegistry::activeCount);
+        metrics.gauge("bitsbridge.connections.open", "Open client connections", ctx, c -> c.connections().size());
+        metrics.counter("bitsbridge.upstream.received", "bytes", "Bytes read from S3 connections (as on the wire)",
+                up, UpstreamClient::bytesReceived);
+        metrics.counter("bitsbridge.upstream.connections.opened", null, "Upstream connections opened",
+                up, UpstreamClient::connectionsOpened);
 
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)

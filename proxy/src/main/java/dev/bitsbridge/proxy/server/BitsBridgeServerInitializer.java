@@ -1,6 +1,7 @@
 package dev.bitsbridge.proxy.server;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.observe.TransferTracker;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -17,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code slow-request}: request heads must arrive within {@code --request-header-timeout};</li>
  *   <li>{@code decoder}/{@code encoder}: HTTP/1.1, with header and line limits;</li>
  *   <li>{@code flow}: one message per {@code read()} (autoRead is off);</li>
- *   <li>{@code access-log}, {@code cors}, {@code guard}, then {@code proxy}, which serves.</li>
+ *   <li>{@code access-log}, {@code observe} (active transfers, request metrics), {@code cors},
+ *       {@code guard}, then {@code proxy}, which serves.</li>
  * </ol>
  */
 final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel> {
@@ -46,6 +48,7 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
         p.addLast("encoder", new HttpResponseEncoder());
         p.addLast("flow", new FlowControlHandler());
         p.addLast("access-log", new AccessLogHandler());
+        p.addLast("observe", new TransferTracker(server.transfers(), server.events()));
         p.addLast("cors", new CorsHandler(policy));
         p.addLast("guard", guard);
         p.addLast("proxy", new ProxyRequestHandler(server));

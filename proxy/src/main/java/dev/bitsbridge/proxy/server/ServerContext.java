@@ -1,6 +1,8 @@
 package dev.bitsbridge.proxy.server;
 
 import dev.bitsbridge.proxy.download.Downloads;
+import dev.bitsbridge.proxy.observe.ProxyEvents;
+import dev.bitsbridge.proxy.observe.TransferRegistry;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
@@ -22,8 +24,13 @@ final class ServerContext {
     private final ChannelGroup connections = new DefaultChannelGroup("bitsbridge-clients", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
+    private final TransferRegistry transfers;
+    private final ProxyEvents events;
 
-    ServerContext(KeyMapper keyMapper, Downloads downloads, ProxyEndpoints endpoints, StreamingEndpoint uploads) {
+    ServerContext(KeyMapper keyMapper, Downloads downloads, ProxyEndpoints endpoints, StreamingEndpoint uploads,
+            TransferRegistry transfers, ProxyEvents events) {
+        this.transfers = transfers;
+        this.events = events;
         this.keyMapper = keyMapper;
         this.downloads = downloads;
         this.endpoints = endpoints;
@@ -45,6 +52,14 @@ final class ServerContext {
 
     ProxyEndpoints endpoints() {
         return endpoints;
+    }
+
+    TransferRegistry transfers() {
+        return transfers;
+    }
+
+    ProxyEvents events() {
+        return events;
     }
 
     boolean draining() {

@@ -25,6 +25,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.concurrent.atomic.LongAdder;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
@@ -45,6 +50,9 @@ public final class UpstreamClient implements AutoCloseable {
     private final long idleTimeoutMillis;
     private final Map<PoolKey, ChannelPool> pools = new ConcurrentHashMap<>();
     private final AtomicLong connectionsOpened = new AtomicLong();
+    private final LongAdder bytesReceived = new LongAdder();
+    /** Counts raw bytes read from upstream sockets (TLS and headers included); shared, stateless. */
+    private final ChannelInboundHandlerAdapter byteCounter = new ByteCounter(bytesReceived);
 
     private record PoolKey(EventLoop loop, UpstreamEndpoint endpoint) {
     }
@@ -62,6 +70,28 @@ public final class UpstreamClient implements AutoCloseable {
     /** How many upstream connections were opened so far (a pooled connection counts once). */
     public long connectionsOpened() {
         return connectionsOpened.get();
+    }
+
+    /** Bytes read from upstream connections so far, as they came off the socket. */
+    public long bytesReceived() {
+        return bytesReceived.sum();
+    }
+
+    @ChannelHandler.Sharable
+    private static final class ByteCounter extends ChannelInboundHandlerAdapter {
+        private final LongAdder counter;
+
+        ByteCounter(LongAdder counter) {
+            this.counter = counter;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf b) {
+                counter.add(b.readableBytes());
+            }
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /**
@@ -109,6 +139,7 @@ public final class UpstreamClient implements AutoCloseable {
             public void channelCreated(Channel ch) {
                 connectionsOpened.incrementAndGet();
                 ChannelPipeline p = ch.pipeline();
+                p.addLast("count", byteCounter);
                 if (endpoint.secure()) {
                     SslHandler ssl = sslContext.get().newHandler(ch.alloc(), endpoint.host(), endpoint.port());
                     SSLEngine engine = ssl.engine();

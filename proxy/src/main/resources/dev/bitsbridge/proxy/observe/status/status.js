@@ -1,0 +1,102 @@
+// The bitsbridge status page: polls /_bitsbridge/status.json every second and redraws.
+// Everything from the server is inserted as text (never as HTML): keys and user agents are
+// client-controlled.
+'use strict';
+
+(function () {
+  const POLL_MS = 1000;
+  const last = new Map(); // transfer id -> {bytes, at}: the rate shown is over the last poll
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  function bytes(n) {
+    if (n < 0) return '?';
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return (i === 0 ? n : n.toFixed(1)) + ' ' + units[i];
+  }
+
+  function duration(ms) {
+    const s = Math.floor(ms / 1000);
+    if (s < 60) return s + 's';
+    if (s < 3600) return Math.floor(s / 60) + 'm ' + (s % 60) + 's';
+    return Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
+  }
+
+  function activeRow(t, now) {
+    const tr = el('tr');
+    tr.dataset.id = t.id;
+    tr.dataset.path = t.path;
+    tr.appendChild(el('td', t.method === 'GET' ? t.path : t.method + ' ' + t.path, 'key'));
+    tr.appendChild(el('td', t.client));
+    const cell = el('td');
+    const bar = el('progress');
+    if (t.total > 0) {
+      bar.max = t.total;
+      bar.value = t.bytes;
+    } // no total yet: an indeterminate bar
+    cell.appendChild(bar);
+    tr.appendChild(cell);
+    const pct = t.total > 0 ? ' (' + Math.floor((t.bytes * 100) / t.total) + '%)' : '';
+    tr.appendChild(el('td', bytes(t.bytes) + ' of ' + (t.total >= 0 ? bytes(t.total) : '?') + pct, 'done'));
+    const prev = last.get(t.id);
+    let rate = t.bytes_per_second;
+    if (prev && now > prev.at) rate = Math.max(0, ((t.bytes - prev.bytes) * 1000) / (now - prev.at));
+    last.set(t.id, { bytes: t.bytes, at: now });
+    tr.appendChild(el('td', bytes(Math.round(rate)) + '/s', 'rate'));
+    tr.appendChild(el('td', duration(t.age_ms), 'age'));
+    return tr;
+  }
+
+  function errorRow(e) {
+    const tr = el('tr', null, 'bad');
+    tr.appendChild(el('td', new Date(e.time).toLocaleTimeString()));
+    tr.appendChild(el('td', e.method + ' ' + e.path, 'key'));
+    tr.appendChild(el('td', e.client));
+    tr.appendChild(el('td', e.status || '–', 'status'));
+    tr.appendChild(el('td', e.note || ''));
+    return tr;
+  }
+
+  function render(s) {
+    const now = Date.now();
+    document.getElementById('version').textContent = 'version ' + s.version;
+    document.getElementById('t-active').textContent = s.totals.active;
+    document.getElementById('t-requests').textContent = s.totals.requests;
+    document.getElementById('t-failed').textContent = s.totals.failed;
+    document.getElementById('t-sent').textContent = bytes(s.totals.bytes_sent);
+    document.getElementById('t-uptime').textContent = duration(s.uptime_seconds * 1000);
+
+    const body = document.querySelector('#active tbody');
+    body.replaceChildren(...s.active.map((t) => activeRow(t, now)));
+    const live = new Set(s.active.map((t) => t.id));
+    for (const id of last.keys()) if (!live.has(id)) last.delete(id);
+    document.getElementById('no-active').hidden = s.active.length > 0;
+
+    document.querySelector('#errors tbody').replaceChildren(...s.recent_errors.map(errorRow));
+    document.getElementById('no-errors').hidden = s.recent_errors.length > 0;
+  }
+
+  async function poll() {
+    const conn = document.getElementById('conn');
+    try {
+      const r = await fetch('/_bitsbridge/status.json', { cache: 'no-store' });
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      render(await r.json());
+      conn.textContent = 'live';
+      conn.classList.remove('down');
+    } catch (e) {
+      conn.textContent = 'proxy unreachable (' + e.message + '), retrying';
+      conn.classList.add('down');
+    }
+    setTimeout(poll, POLL_MS);
+  }
+
+  poll();
+})();
