@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         versionProvider = ManifestVersionProvider.class,
         description = "A local HTTP proxy that lets BITS jobs, installers and download tools fetch S3 objects "
                 + "through plain http://localhost URLs.",
-        subcommands = {ServeCommand.class, DemoCommand.class, BenchCommand.class, ConfigCommand.class,
+        subcommands = {ServeCommand.class, DemoCommand.class, ShareCommand.class, BenchCommand.class, ConfigCommand.class,
             CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class BitsBridgeCli implements Runnable {
 

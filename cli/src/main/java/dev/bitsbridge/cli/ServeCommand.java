@@ -56,6 +56,9 @@ public class ServeCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nPresigned URLs (no credentials needed):%n", order = 4)
     final Presigned presigned = new Presigned();
 
+    @ArgGroup(validate = false, heading = "%nShare links (see 'bitsbridge share'):%n", order = 5)
+    final Sharing sharing = new Sharing();
+
     @ArgGroup(validate = false, heading = "%nBITS uploads:%n", order = 5)
     final Uploads uploads = new Uploads();
 
@@ -131,7 +134,7 @@ public class ServeCommand implements Callable<Integer> {
 
     static final class Presigned {
         @Option(names = "--state-dir", paramLabel = "DIR",
-                description = "Where links are kept (default: ~/.bitsbridge, %%LOCALAPPDATA%%\\bitsbridge on Windows).")
+                description = "Where links, the share-link secret and upload sessions are kept (default: ~/.bitsbridge, %%LOCALAPPDATA%%\\bitsbridge on Windows).")
         Path stateDir;
 
         @Option(names = "--url-vendor", paramLabel = "URL",
@@ -145,6 +148,18 @@ public class ServeCommand implements Callable<Integer> {
         @Option(names = "--allow-upstream", paramLabel = "HOST[:PORT]", split = ",",
                 description = "Another host links and vendors may point at (repeatable). S3 hosts and --endpoint are always allowed.")
         List<String> allowUpstream = new ArrayList<>();
+    }
+
+    static final class Sharing {
+        @Option(names = "--require-token",
+                description = "Serve objects only with a valid share-link token (?token= or Authorization: Bearer);"
+                        + " the proxy's own endpoints then answer this machine only, except health and ready.")
+        boolean requireToken;
+
+        @Option(names = "--share-spent-markers",
+                description = "Record spent one-time links as objects under .bitsbridge/spent/ in the bucket"
+                        + " (conditional writes), so proxies sharing a bucket and a secret agree.")
+        boolean spentMarkers;
     }
 
     static final class Uploads {
@@ -213,6 +228,9 @@ public class ServeCommand implements Callable<Integer> {
 
     /** Builds the proxy configuration; a bad value throws ParameterException (exit 2). */
     ProxyConfig config() {
+        if (sharing.spentMarkers && upstream.bucket == null) {
+            throw bad("--share-spent-markers needs --bucket (the markers are objects in that bucket)");
+        }
         if (listening.port < 0 || listening.port > 65535) {
             throw bad("--port must be between 0 and 65535, not " + listening.port);
         }
@@ -302,6 +320,8 @@ public class ServeCommand implements Callable<Integer> {
                 .maxUploadSize(uploads.maxUploadSize)
                 .uploadPartSize(uploads.partSize)
                 .uploadSessionTtl(uploads.sessionTtl)
+                .requireToken(sharing.requireToken)
+                .shareSpentMarkers(sharing.spentMarkers)
                 .build();
     }
 

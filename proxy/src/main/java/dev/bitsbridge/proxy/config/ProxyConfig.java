@@ -42,7 +42,9 @@ public record ProxyConfig(
         boolean allowOverwrite,
         long maxUploadSize,
         long uploadPartSize,
-        Duration uploadSessionTtl) {
+        Duration uploadSessionTtl,
+        boolean requireToken,
+        boolean shareSpentMarkers) {
 
     public ProxyConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -91,6 +93,8 @@ public record ProxyConfig(
         b.maxUploadSize = maxUploadSize;
         b.uploadPartSize = uploadPartSize;
         b.uploadSessionTtl = uploadSessionTtl;
+        b.requireToken = requireToken;
+        b.shareSpentMarkers = shareSpentMarkers;
         return b;
     }
 
@@ -127,6 +131,8 @@ public record ProxyConfig(
         private long maxUploadSize;
         private long uploadPartSize = 8 * 1024 * 1024;
         private Duration uploadSessionTtl = Duration.ofDays(7);
+        private boolean requireToken;
+        private boolean shareSpentMarkers;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -167,13 +173,17 @@ public record ProxyConfig(
         /** S3 part size for uploads (at least 5 MiB). */
         public Builder uploadPartSize(long v) { uploadPartSize = v; return this; }
         public Builder uploadSessionTtl(Duration v) { uploadSessionTtl = v; return this; }
+        /** Object requests need a valid share-link token; management endpoints answer loopback only. */
+        public Builder requireToken(boolean v) { requireToken = v; return this; }
+        /** Record spent one-time links as marker objects in the bucket (proxies sharing a bucket agree). */
+        public Builder shareSpentMarkers(boolean v) { shareSpentMarkers = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
                     requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
-                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl);
+                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, requireToken, shareSpentMarkers);
         }
     }
 }

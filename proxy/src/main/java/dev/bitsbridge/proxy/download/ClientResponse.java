@@ -39,6 +39,21 @@ public final class ClientResponse {
     }
 
     /**
+     * Told which bytes of an object a response delivered (one-time share links count them). Called
+     * on the event loop once a response with a body has been written whole; never for one cut
+     * short.
+     */
+    public interface DeliveryListener {
+        /**
+         * @param first offset in the object of the first byte sent
+         * @param length bytes sent from {@code first}
+         * @param size the object's size
+         * @param complete the response ended normally (always true: cut responses are not reported)
+         */
+        void delivered(long first, long length, long size, boolean complete);
+    }
+
+    /**
      * S3's {@code x-amz-request-id} of the last upstream response for the current request, kept on
      * the client channel for the access log (what AWS support asks for). Reset per request.
      */
@@ -51,6 +66,10 @@ public final class ClientResponse {
     private State state = State.PENDING;
     private boolean completed;
     private Runnable onWritable;
+    private DeliveryListener delivery;
+    private long deliveryFirst = -1;
+    private long deliverySize;
+    private long delivered;
 
     public ClientResponse(ChannelHandlerContext ctx, boolean keepAlive, boolean headRequest, Completion completion) {
         this.ctx = ctx;
@@ -73,6 +92,19 @@ public final class ClientResponse {
 
     public boolean isDone() {
         return state == State.DONE;
+    }
+
+    /** Asks to be told which object bytes this response delivers (see {@link #delivering}). */
+    public void trackDelivery(DeliveryListener listener) {
+        delivery = listener;
+    }
+
+    /** The body about to be sent is the object's bytes from {@code first}, of {@code size} in all. */
+    public void delivering(long first, long size) {
+        if (delivery != null && !headRequest) {
+            deliveryFirst = first;
+            deliverySize = size;
+        }
     }
 
     /** Notes an upstream response head for this request (its S3 request id goes to the access log). */
@@ -112,12 +144,22 @@ public final class ClientResponse {
             // Same headers as GET, no body (RFC 9110 §9.3.2); Content-Length stays as GET's.
             r.content().clear();
         }
-        ctx.writeAndFlush(r).addListener(f -> complete(f.isSuccess() && keepAlive));
+        ctx.writeAndFlush(r).addListener(f -> complete(f.isSuccess()));
     }
 
-    private void complete(boolean reusable) {
+    /** @param success the response was written whole */
+    private void complete(boolean success) {
         if (!completed) {
+            boolean reusable = success && keepAlive;
             completed = true;
+            if (deliveryFirst >= 0 && success) {
+                // Only a response written whole counts. Bytes of a cut response that were
+                // written may still sit in socket buffers (megabytes on a fast link) and never
+                // reach the client: counting them could spend a one-time link that a resuming
+                // BITS job still needs.
+                delivery.delivered(deliveryFirst, delivered, deliverySize, true);
+            }
+            deliveryFirst = -1;
             completion.responseDone(reusable);
         }
     }
@@ -140,6 +182,17 @@ public final class ClientResponse {
             data.release();
             return;
         }
+        if (deliveryFirst >= 0) {
+            int n = data.readableBytes();
+            ctx.writeAndFlush(data).addListener(f -> {
+                if (f.isSuccess()) {
+                    delivered += n;
+                } else {
+                    ctx.fireExceptionCaught(f.cause());
+                }
+            });
+            return;
+        }
         ctx.writeAndFlush(data).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     }
 
@@ -149,7 +202,7 @@ public final class ClientResponse {
         }
         state = State.DONE;
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-                .addListener(f -> complete(f.isSuccess() && keepAlive));
+                .addListener(f -> complete(f.isSuccess()));
     }
 
     /** Closes the connection now: the response cannot be completed correctly. */

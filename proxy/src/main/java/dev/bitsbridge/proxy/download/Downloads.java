@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.download;
 
+import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
+import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
 import dev.bitsbridge.proxy.s3.S3Location;
@@ -40,7 +42,22 @@ public final class Downloads {
 
     /** Starts answering {@code request} from any object source; runs on the client's loop. */
     public Transfer start(HttpRequest request, ObjectSource source, ClientResponse out) {
-        DownloadRequest d = DownloadRequest.from(request, context.maxRanges());
+        return start(request, source, out, false);
+    }
+
+    /** The source a request path names: bucket mode signs for the location, vendor mode asks for URLs. */
+    public ObjectSource source(String rawPath, KeyMapper keys) throws InvalidPathException {
+        return vendorMode() ? keySource.apply(keys.mapKey(rawPath))
+                : new SignedObjectSource(context.caller(), addressing.target(keys.map(rawPath)));
+    }
+
+    /**
+     * @param singleRange serve at most one range per response: a request for several gets the
+     *     whole object (RFC 9110 allows ignoring Range), so every body is one contiguous run of
+     *     the object whose delivery {@link ClientResponse#delivering} can account for
+     */
+    public Transfer start(HttpRequest request, ObjectSource source, ClientResponse out, boolean singleRange) {
+        DownloadRequest d = DownloadRequest.from(request, singleRange ? 1 : context.maxRanges());
         if (d.range().isMultiple()) {
             MultiRangeDownload m = new MultiRangeDownload(out, source, d);
             m.start();

@@ -184,13 +184,13 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
                 finishWith(() -> out.error(BridgeError.UPSTREAM_ERROR, "S3 answered a whole-object GET with 206"));
                 return;
             }
-            stream(ex, HttpResponseStatus.OK, ResponseHeaders.whole(meta), 0, meta.size());
+            stream(ex, HttpResponseStatus.OK, ResponseHeaders.whole(meta), 0, 0, meta.size(), meta.size());
             return;
         }
         if (!request.preconditions().rangeApplies(meta.etag(), meta.lastModified())) {
             // If-Range failed: the client's partial copy is stale, send the whole new object.
             if (got == null) {
-                stream(ex, HttpResponseStatus.OK, ResponseHeaders.whole(meta), 0, meta.size());
+                stream(ex, HttpResponseStatus.OK, ResponseHeaders.whole(meta), 0, 0, meta.size(), meta.size());
             } else {
                 ex.abort();
                 request = request.withoutRange();
@@ -217,11 +217,17 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
             return;
         }
         stream(ex, HttpResponseStatus.PARTIAL_CONTENT, ResponseHeaders.partial(meta, want),
-                want.first() - bodyStart, want.length());
+                want.first() - bodyStart, want.first(), want.length(), meta.size());
     }
 
-    private void stream(UpstreamExchange ex, HttpResponseStatus status, HttpHeaders headers, long skip, long length) {
+    /**
+     * Sends the head, then relays {@code length} bytes of the upstream body after skipping
+     * {@code skip}; they are the object's bytes from {@code first} (of {@code size}).
+     */
+    private void stream(UpstreamExchange ex, HttpResponseStatus status, HttpHeaders headers, long skip, long first,
+            long length, long size) {
         state = State.STREAMING;
+        out.delivering(first, size);
         out.head(status, headers);
         relay = new BodyRelay(out, skip, length, () -> {
             state = State.DONE;

@@ -11,7 +11,18 @@ import dev.bitsbridge.proxy.observe.ProxyMetrics;
 import dev.bitsbridge.proxy.observe.Readiness;
 import dev.bitsbridge.proxy.observe.TransferRegistry;
 import dev.bitsbridge.proxy.s3.CredentialSource;
+import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import dev.bitsbridge.proxy.s3.KeyMapper;
+import dev.bitsbridge.proxy.s3.S3Paths;
+import dev.bitsbridge.proxy.s3.SdkS3Clients;
+import dev.bitsbridge.proxy.share.ShareEndpoints;
+import dev.bitsbridge.proxy.share.ShareGate;
+import dev.bitsbridge.proxy.share.ShareLinks;
+import dev.bitsbridge.proxy.share.ShareSecret;
+import dev.bitsbridge.proxy.share.SpentLedger;
+import dev.bitsbridge.proxy.share.SpentMarkers;
+import java.time.Clock;
+import software.amazon.awssdk.services.s3.S3Client;
 import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
@@ -67,6 +78,7 @@ public final class BitsBridgeServer implements AutoCloseable {
     private ServerContext context;
     private ExecutorService stateExecutor;
     private UploadService uploads;
+    private S3Client shareMarkersClient;
 
     /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
     public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
@@ -130,8 +142,9 @@ public final class BitsBridgeServer implements AutoCloseable {
             uploadEndpoint = new BitsUploadEndpoint(uploads, keyMapper);
             endpoints.add(new UploadEndpoints(uploads));
         }
+        ShareGate shares = shareGate(keyMapper, downloads, endpoints);
         context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints), uploadEndpoint,
-                transfers, metrics);
+                shares, transfers, metrics);
         UpstreamClient up = upstream;
         ServerContext ctx = context;
         metrics.gauge("bitsbridge.transfers.active", "Responses in progress", transfers, TransferRegistry::activeCount);
@@ -169,11 +182,47 @@ public final class BitsBridgeServer implements AutoCloseable {
         InetAddress addr = bind.getAddress();
         if (!addr.isLoopbackAddress()) {
             log.warn("listening on {} which is not a loopback address: other machines can reach this proxy."
-                    + " Only Host names given with --public-host are accepted.", addr.getHostAddress());
+                    + " Only Host names given with --public-host are accepted.{}", addr.getHostAddress(),
+                    config.requireToken() ? "" : " Anyone who can reach it gets objects: consider --require-token.");
         }
         log.info("bitsbridge {} listening on http://{}:{} ({} transport)", version(), bind.getHostString(), port(),
                 transport.name());
         return this;
+    }
+
+    /**
+     * Share links need the state folder (the signing secret and the one-time links' ledger); the
+     * minting endpoint comes with them. Spent markers in the bucket need bucket mode.
+     */
+    private ShareGate shareGate(KeyMapper keyMapper, Downloads downloads, List<ProxyEndpoint> endpoints)
+            throws IOException, GeneralSecurityException {
+        if (config.stateDir() == null) {
+            if (config.requireToken()) {
+                throw new IllegalArgumentException("--require-token needs a state folder (--state-dir)");
+            }
+            return ShareGate.open();
+        }
+        ShareLinks links = new ShareLinks(ShareSecret.open(config.stateDir()), Clock.systemUTC());
+        SpentMarkers markers = null;
+        if (config.shareSpentMarkers()) {
+            if (config.bucket() == null) {
+                throw new IllegalArgumentException("--share-spent-markers needs bucket mode (--bucket)");
+            }
+            shareMarkersClient = SdkS3Clients.create(config, credentialsProvider,
+                    config.caBundle() == null ? null : TlsContexts.trustManagerFactory(config.caBundle()));
+            markers = new SpentMarkers(shareMarkersClient, config.bucket());
+        }
+        SpentLedger ledger = SpentLedger.open(config.stateDir().resolve("shares"), stateExecutor, markers,
+                Clock.systemUTC());
+        endpoints.add(new ShareEndpoints(links, key -> {
+            try {
+                downloads.source("/" + S3Paths.encodeKey(key), keyMapper);
+                return true;
+            } catch (InvalidPathException e) {
+                return false;
+            }
+        }));
+        return new ShareGate(links, ledger, config.requireToken());
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -222,6 +271,15 @@ public final class BitsBridgeServer implements AutoCloseable {
             credentials.close();
         }
         stateExecutor.shutdown();
+        try {
+            // State writes queued by the last responses (one-time link progress) reach the disk.
+            stateExecutor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (shareMarkersClient != null) {
+            shareMarkersClient.close();
+        }
         if (uploads != null) {
             uploads.close();
         }

@@ -5,7 +5,14 @@ import dev.bitsbridge.proxy.download.Transfer;
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.http.RequestPath;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
-import dev.bitsbridge.proxy.s3.S3Location;
+import dev.bitsbridge.proxy.download.ObjectSource;
+import dev.bitsbridge.proxy.share.ShareGate;
+import dev.bitsbridge.proxy.share.ShareLinks;
+import dev.bitsbridge.proxy.share.ShareToken;
+import dev.bitsbridge.proxy.share.SpentLedger;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.net.InetSocketAddress;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -166,6 +173,10 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (rawPath.startsWith(RESERVED_PREFIX) || rawPath.equals("/_bitsbridge")) {
+            if (server.shares().requireToken() && !ShareGate.openToAll(rawPath) && !fromLoopback(ctx)) {
+                response.error(BridgeError.LOOPBACK_ONLY, null);
+                return;
+            }
             // Called once the (small) body is in: see collect().
             endpointRequest = req;
             endpointPath = rawPath;
@@ -173,24 +184,75 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         HttpMethod m = req.method();
-        if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
-            try {
-                if (server.downloads().vendorMode()) {
-                    transfer = server.downloads().startKey(req, server.keyMapper().mapKey(rawPath), response);
-                } else {
-                    S3Location location = server.keyMapper().map(rawPath);
-                    transfer = server.downloads().start(req, location, response);
+        boolean download = m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD);
+        boolean upload = m.name().equalsIgnoreCase("BITS_POST");
+        if (!download && !upload) {
+            server.endpoints().otherMethod(req, response);
+            return;
+        }
+        ShareGate.Decision d;
+        try {
+            d = server.shares().decide(req, rawPath, upload);
+        } catch (InvalidPathException e) {
+            response.error(BridgeError.INVALID_PATH, e.getMessage());
+            return;
+        }
+        if (d.refused()) {
+            refuse(d.refusal());
+            return;
+        }
+        if (d.spentInBucket() != null) {
+            // Another proxy may have spent this one-time link: its marker decides (off the loop).
+            ClientResponse r = response;
+            d.spentInBucket().whenComplete((spent, err) -> ctx.executor().execute(() -> {
+                if (response != r || r.headSent() || state != State.HANDLING) {
+                    return; // the client went away meanwhile
                 }
-            } catch (InvalidPathException e) {
-                response.error(BridgeError.INVALID_PATH, e.getMessage());
-            }
+                if (err != null) {
+                    log.warn("cannot check the bucket for a spent share link: {}", err.toString());
+                    r.error(BridgeError.UPSTREAM_UNAVAILABLE, "cannot check whether this one-time link was used");
+                } else if (spent) {
+                    refuse(ShareLinks.Refusal.SPENT);
+                } else {
+                    transfer = startDownload(req, rawPath, d.token());
+                }
+            }));
             return;
         }
-        if (m.name().equalsIgnoreCase("BITS_POST")) {
+        if (upload) {
             sink = server.uploads().start(req, rawPath, response);
-            return;
+        } else {
+            transfer = startDownload(req, rawPath, d.token());
         }
-        server.endpoints().otherMethod(req, response);
+    }
+
+    private Transfer startDownload(HttpRequest req, String rawPath, ShareToken token) {
+        try {
+            ObjectSource source = server.downloads().source(rawPath, server.keyMapper());
+            boolean once = token != null && token.once();
+            if (once) {
+                SpentLedger ledger = server.shares().ledger();
+                response.trackDelivery((first, length, size, complete) ->
+                        ledger.delivered(token, first, length, size, complete));
+            }
+            return server.downloads().start(req, source, response, once);
+        } catch (InvalidPathException e) {
+            response.error(BridgeError.INVALID_PATH, e.getMessage());
+            return null;
+        }
+    }
+
+    private void refuse(ShareLinks.Refusal refusal) {
+        HttpHeaders extra = null;
+        if (refusal == ShareLinks.Refusal.MISSING) {
+            extra = new DefaultHttpHeaders().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"bitsbridge\"");
+        }
+        response.error(ShareGate.errorFor(refusal), refusal.message(), extra);
+    }
+
+    private static boolean fromLoopback(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                && a.getAddress().isLoopbackAddress();
     }
 
     /** Adds a piece of an endpoint request's body; calls the endpoint once the body is whole. */

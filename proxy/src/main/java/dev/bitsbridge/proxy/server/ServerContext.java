@@ -4,6 +4,7 @@ import dev.bitsbridge.proxy.download.Downloads;
 import dev.bitsbridge.proxy.observe.ProxyEvents;
 import dev.bitsbridge.proxy.observe.TransferRegistry;
 import dev.bitsbridge.proxy.s3.KeyMapper;
+import dev.bitsbridge.proxy.share.ShareGate;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -21,6 +22,7 @@ final class ServerContext {
     private final Downloads downloads;
     private final ProxyEndpoints endpoints;
     private final StreamingEndpoint uploads;
+    private final ShareGate shares;
     private final ChannelGroup connections = new DefaultChannelGroup("bitsbridge-clients", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
@@ -28,7 +30,8 @@ final class ServerContext {
     private final ProxyEvents events;
 
     ServerContext(KeyMapper keyMapper, Downloads downloads, ProxyEndpoints endpoints, StreamingEndpoint uploads,
-            TransferRegistry transfers, ProxyEvents events) {
+            ShareGate shares, TransferRegistry transfers, ProxyEvents events) {
+        this.shares = shares;
         this.transfers = transfers;
         this.events = events;
         this.keyMapper = keyMapper;
@@ -40,6 +43,11 @@ final class ServerContext {
     /** The BITS upload endpoint, or null when uploads are off. */
     StreamingEndpoint uploads() {
         return uploads;
+    }
+
+    /** What share links decide for object requests. */
+    ShareGate shares() {
+        return shares;
     }
 
     KeyMapper keyMapper() {

@@ -15,15 +15,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.TrustManagerFactory;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
@@ -45,36 +39,11 @@ final class S3Uploader implements AutoCloseable {
     private final S3Client s3;
 
     S3Uploader(ProxyConfig config, AwsCredentialsProvider credentials, TrustManagerFactory trust) {
-        UrlConnectionHttpClient.Builder http = UrlConnectionHttpClient.builder()
-                .socketTimeout(config.upstreamTimeout().multipliedBy(4))
-                .connectionTimeout(config.upstreamTimeout());
-        if (trust != null) {
-            http.tlsTrustManagersProvider(trust::getTrustManagers);
-        }
-        S3ClientBuilder b = S3Client.builder()
-                .region(Region.of(config.region()))
-                .credentialsProvider(credentials == null ? AnonymousCredentialsProvider.create() : credentials)
-                .httpClient(http.build())
-                .forcePathStyle(config.pathStyle() || config.endpoint() != null && isIp(config.endpoint().getHost()))
-                .accelerate(config.accelerate())
-                .dualstackEnabled(config.dualstack())
-                // Part integrity comes from Content-MD5; the SDK's default trailing checksums
-                // need aws-chunked encoding, which not every S3-compatible server speaks.
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-        if (config.endpoint() != null) {
-            b.endpointOverride(config.endpoint());
-        }
-        this.s3 = b.build();
+        this.s3 = dev.bitsbridge.proxy.s3.SdkS3Clients.create(config, credentials, trust);
     }
 
     static TrustManagerFactory trust(Path caBundle) throws IOException, GeneralSecurityException {
         return caBundle == null ? null : dev.bitsbridge.proxy.upstream.TlsContexts.trustManagerFactory(caBundle);
-    }
-
-    private static boolean isIp(String host) {
-        return host != null && (host.equals("localhost") || host.chars().allMatch(c -> Character.isDigit(c) || c == '.')
-                || host.indexOf(':') >= 0);
     }
 
     boolean exists(S3Location loc) {

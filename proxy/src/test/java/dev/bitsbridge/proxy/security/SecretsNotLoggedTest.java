@@ -23,6 +23,9 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.fault.RawHttp;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.share.ShareLinks;
+import dev.bitsbridge.proxy.share.ShareSecret;
+import java.time.Clock;
 import dev.bitsbridge.proxy.testing.S3Server;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -141,6 +144,30 @@ class SecretsNotLoggedTest {
             // Signed with a wrong secret key: S3 says 403 SignatureDoesNotMatch.
             BitsBridgeServer wrong = proxy(s3.endpoint(), "wrong-" + s3.secretKey(), "sec", false);
             assertEquals(403, getWithSecrets(wrong.port(), "/obj").status());
+
+            // Share links: a proxy that requires tokens; valid, one-time, foreign-key and bad tokens,
+            // in the query and as Bearer, through success, 403 and 410.
+            Path state = Files.createTempDirectory("bitsbridge-secrets");
+            BitsBridgeServer shared = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("sec")
+                    .endpoint(s3.endpoint()).stateDir(state).requireToken(true).build(), s3.credentials()).start();
+            proxies.add(shared);
+            ShareLinks links = new ShareLinks(ShareSecret.open(state), Clock.systemUTC());
+            String token = links.sign(links.newToken("obj", Duration.ofMinutes(5), false, false));
+            String onceToken = links.sign(links.newToken("obj", Duration.ofMinutes(5), true, false));
+            String otherKey = links.sign(links.newToken("missing", Duration.ofMinutes(5), false, false));
+            for (String t : List.of(token, onceToken, otherKey)) {
+                secrets.add(t.substring(t.lastIndexOf('.') + 1)); // the MAC: what makes a token valid
+                secrets.add(t);
+            }
+            assertEquals(200, RawHttp.exchange(shared.port(), RawHttp.get("/obj?token=" + token)).status());
+            assertEquals(206, RawHttp.exchange(shared.port(), RawHttp.get("/obj", "Authorization: Bearer " + token,
+                    "Range: bytes=0-3")).status());
+            assertEquals(200, RawHttp.exchange(shared.port(), RawHttp.get("/obj?token=" + onceToken)).status());
+            Thread.sleep(100);
+            assertEquals(410, RawHttp.exchange(shared.port(), RawHttp.get("/obj?token=" + onceToken)).status());
+            assertEquals(403, RawHttp.exchange(shared.port(), RawHttp.get("/obj?token=" + otherKey)).status());
+            assertEquals(403, RawHttp.exchange(shared.port(), RawHttp.get("/obj?token=" + token + "x")).status());
+            assertEquals(401, RawHttp.exchange(shared.port(), RawHttp.get("/obj")).status());
         }
 
         // WireMock: retries (logged at DEBUG), a reset, a malformed answer, a stalled body.

@@ -1,0 +1,126 @@
+package dev.bitsbridge.cli;
+
+import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
+import dev.bitsbridge.proxy.s3.KeyMapper;
+import dev.bitsbridge.proxy.s3.S3Paths;
+import dev.bitsbridge.proxy.share.ShareEndpoints;
+import dev.bitsbridge.proxy.share.ShareLinks;
+import dev.bitsbridge.proxy.share.ShareSecret;
+import dev.bitsbridge.proxy.share.ShareToken;
+import dev.bitsbridge.proxy.state.StateFiles;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bitsbridge share <key>}: mints a share link with the secret in the state folder (the one
+ * {@code serve} verifies with), printed as the last line of the output so scripts can take it with
+ * {@code tail -n 1}. Needs no running proxy and no network. Also rotates the secret.
+ */
+@Command(name = "share", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = ManifestVersionProvider.class,
+        description = "Print a share link for an object: one URL for HEAD, GET and Range, with an expiry,"
+                + " optionally good for one complete transfer only.",
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  bitsbridge share setup.exe --expires 2h",
+            "  bitsbridge share 'data/report 2026.pdf' --once --base-url http://files.example.lan:8080",
+            "  bitsbridge share incoming/log.zip --upload --expires 1d      (a BITS upload link)",
+            "  bitsbridge share --rotate-secret --keep-previous",
+            "",
+            "The proxy that serves the link must use the same --state-dir; with 'serve --require-token'",
+            "only requests with a valid link get objects. See docs/sharing.md."})
+public class ShareCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "KEY",
+            description = "The object as the proxy's clients name it: its key (bucket mode) or <bucket>/<key>.")
+    String key;
+
+    @Option(names = "--expires", paramLabel = "DURATION", defaultValue = "24h", converter = DurationConverter.class,
+            description = "How long the link works, e.g. 10m, 2h, 7d (default: ${DEFAULT-VALUE}; at most 366d).")
+    Duration expires;
+
+    @Option(names = "--once", description = "Good for one complete transfer: once every byte was delivered, 410 Gone.")
+    boolean once;
+
+    @Option(names = "--upload", description = "A link for a BITS upload to KEY (needs 'serve --allow-upload').")
+    boolean upload;
+
+    @Option(names = "--base-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
+            description = "How clients reach the proxy (default: ${DEFAULT-VALUE}).")
+    String baseUrl;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where the secret is (created on first use; default: ~/.bitsbridge, %%LOCALAPPDATA%%\\bitsbridge on Windows).")
+    Path stateDir;
+
+    @Option(names = "--rotate-secret",
+            description = "Replace the secret: links signed before stop working (unless --keep-previous).")
+    boolean rotate;
+
+    @Option(names = "--keep-previous", description = "With --rotate-secret: the previous secret still verifies.")
+    boolean keepPrevious;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = stateDir != null ? stateDir : StateFiles.defaultDir();
+        if (rotate) {
+            if (key != null) {
+                throw bad("--rotate-secret takes no KEY");
+            }
+            ShareSecret.rotate(dir, keepPrevious);
+            out.println("New share-link secret in " + dir.resolve(ShareSecret.FILE) + (keepPrevious
+                    ? "; links signed with the previous one keep working until the next rotation."
+                    : "; every link signed before no longer works."));
+            out.println("A running proxy picks it up within 2 seconds.");
+            out.flush();
+            return 0;
+        }
+        if (key == null || key.isEmpty()) {
+            throw bad("KEY is missing: bitsbridge share <key> (or --rotate-secret)");
+        }
+        String k = key.startsWith("/") ? key.substring(1) : key;
+        try {
+            new KeyMapper(null, "").mapKey("/" + S3Paths.encodeKey(k));
+        } catch (InvalidPathException e) {
+            throw bad("KEY cannot be served: " + e.getMessage());
+        }
+        if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+            throw bad("--base-url must start with http:// or https://, not " + baseUrl);
+        }
+        ShareLinks links = new ShareLinks(ShareSecret.open(dir), Clock.systemUTC());
+        ShareToken t;
+        try {
+            t = ShareEndpoints.newToken(links, k, expires, once, upload);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+        out.println("object:  " + k);
+        out.println("expires: " + Instant.ofEpochSecond(t.expiresEpochSecond()) + " (in " + expires.toString()
+                .substring(2).toLowerCase(java.util.Locale.ROOT) + ")");
+        out.println("use:     " + (upload ? "one BITS upload to this key (BITS_POST)"
+                : once ? "HEAD, GET and Range until every byte was delivered once, then 410 Gone"
+                : "HEAD, GET and Range, any number of times"));
+        out.println("secret:  " + dir.resolve(ShareSecret.FILE) + " (serve with the same --state-dir)");
+        out.println(ShareEndpoints.url(baseUrl, k, links.sign(t)));
+        out.flush();
+        return 0;
+    }
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}

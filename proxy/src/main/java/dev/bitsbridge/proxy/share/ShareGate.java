@@ -1,0 +1,123 @@
+package dev.bitsbridge.proxy.share;
+
+import dev.bitsbridge.proxy.error.BridgeError;
+import dev.bitsbridge.proxy.http.RequestPath;
+import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Decides, for each object request, what share links have to say: nothing (no token and none
+ * required), a refusal (status and message), or a grant naming the token (whose one-time
+ * deliveries the caller then reports to the {@link SpentLedger}). A token present is always
+ * checked, required or not: a one-time or short-lived link must hold whatever else is configured.
+ *
+ * <p>The token comes from the query ({@code ?token=}) or from {@code Authorization: Bearer}
+ * (what BITS sends with {@code SetCustomHeaders}); it is never forwarded to S3 (requests to S3 are
+ * built afresh) and never logged (the access log writes paths without their query).
+ *
+ * <p>Thread-safe; {@link #decide} does no I/O unless bucket markers are on (then the decision is
+ * pending on the ledger's I/O executor).
+ */
+public final class ShareGate {
+
+    /** What to do with a request. */
+    public record Decision(ShareLinks.Refusal refusal, ShareToken token, CompletableFuture<Boolean> spentInBucket) {
+        static final Decision OPEN = new Decision(null, null, null);
+
+        public boolean refused() {
+            return refusal != null;
+        }
+    }
+
+    private static final String BEARER = "bearer ";
+
+    private final ShareLinks links;
+    private final SpentLedger ledger;
+    private final boolean requireToken;
+
+    /** @param links null when the proxy has no state folder (no share links at all) */
+    public ShareGate(ShareLinks links, SpentLedger ledger, boolean requireToken) {
+        if (requireToken && links == null) {
+            throw new IllegalArgumentException("--require-token needs a state folder for the share-link secret");
+        }
+        this.links = links;
+        this.ledger = ledger;
+        this.requireToken = requireToken;
+    }
+
+    public static ShareGate open() {
+        return new ShareGate(null, null, false);
+    }
+
+    public boolean requireToken() {
+        return requireToken;
+    }
+
+    public SpentLedger ledger() {
+        return ledger;
+    }
+
+    /**
+     * @param rawPath the request path, still percent-encoded (decoded only when a token is there)
+     * @param upload a BITS upload packet rather than a download
+     */
+    public Decision decide(HttpRequest req, String rawPath, boolean upload) throws InvalidPathException {
+        String token = tokenOf(req);
+        if (token == null) {
+            return requireToken ? new Decision(ShareLinks.Refusal.MISSING, null, null) : Decision.OPEN;
+        }
+        if (links == null) {
+            return Decision.OPEN;
+        }
+        String path = RequestPath.decode(rawPath);
+        ShareLinks.Check c = links.check(token, path.startsWith("/") ? path.substring(1) : path, upload);
+        if (!c.admitted()) {
+            return new Decision(c.refusal(), c.token(), null);
+        }
+        ShareToken t = c.token();
+        if (t.once()) {
+            if (ledger.spentHere(t)) {
+                return new Decision(ShareLinks.Refusal.SPENT, t, null);
+            }
+            if (ledger.checksMarkers()) {
+                return new Decision(null, t, ledger.spentInBucket(t));
+            }
+        }
+        return new Decision(null, t, null);
+    }
+
+    /** The error a refusal answers with. */
+    public static BridgeError errorFor(ShareLinks.Refusal r) {
+        return switch (r.status()) {
+            case 401 -> BridgeError.TOKEN_REQUIRED;
+            case 410 -> BridgeError.LINK_GONE;
+            default -> BridgeError.TOKEN_REFUSED;
+        };
+    }
+
+    /** The token of a request: {@code token} in the query, else an {@code Authorization: Bearer}. */
+    public static String tokenOf(HttpRequest req) {
+        String q = RequestPath.rawQuery(req.uri());
+        if (!q.isEmpty()) {
+            for (String pair : q.split("&")) {
+                if (pair.startsWith("token=")) {
+                    String v = pair.substring("token=".length());
+                    // Tokens are base64url and dots: nothing to decode; %-escapes make them invalid.
+                    return v.isEmpty() ? null : v;
+                }
+            }
+        }
+        String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (auth != null && auth.length() > BEARER.length() && auth.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return auth.substring(BEARER.length()).trim();
+        }
+        return null;
+    }
+
+    /** Proxy endpoints any client may call under {@code --require-token}: the probes. */
+    public static boolean openToAll(String rawPath) {
+        return rawPath.equals("/_bitsbridge/health") || rawPath.equals("/_bitsbridge/ready");
+    }
+}

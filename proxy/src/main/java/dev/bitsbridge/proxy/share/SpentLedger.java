@@ -1,0 +1,215 @@
+package dev.bitsbridge.proxy.share;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bitsbridge.proxy.state.Json;
+import dev.bitsbridge.proxy.state.StateFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one-time share links have delivered, and which are spent. A link is spent once the union
+ * of the byte ranges delivered under it covers the whole object (a BITS job's HEAD and many
+ * ranges, over days and restarts, or one whole GET); after that it answers 410.
+ *
+ * <p>Durable: each link's progress is a small JSON file {@code <state-dir>/shares/<id>.json},
+ * rewritten atomically (see {@link StateFiles}) on the I/O executor after each delivery, so the
+ * spent state and the progress toward it survive a restart. Files of expired links are deleted at
+ * start: an expired link is refused for its expiry anyway. With {@link SpentMarkers}, spending is
+ * also recorded in the bucket, and a link not spent here is looked up there before it is served.
+ *
+ * <p>Thread-safe: the in-memory state is guarded by {@code this}; file and S3 work runs on the I/O
+ * executor, never on an event loop.
+ */
+public final class SpentLedger {
+
+    private static final Logger log = LoggerFactory.getLogger(SpentLedger.class);
+
+    private static final class Entry {
+        long expires;
+        long size = -1;
+        final CoveredRanges covered = new CoveredRanges();
+        boolean spent;
+    }
+
+    private final Path dir;
+    private final Executor io;
+    private final SpentMarkers markers;
+    private final Map<String, Entry> entries = new HashMap<>();
+    private final Set<String> dirty = new LinkedHashSet<>();
+    private boolean flushScheduled;
+
+    private SpentLedger(Path dir, Executor io, SpentMarkers markers) {
+        this.dir = dir;
+        this.io = io;
+        this.markers = markers;
+    }
+
+    /** Loads the ledger in {@code dir} (created if absent), dropping links expired by {@code clock}. */
+    public static SpentLedger open(Path dir, Executor io, SpentMarkers markers, Clock clock) throws IOException {
+        SpentLedger l = new SpentLedger(StateFiles.ensureDir(dir), io, markers);
+        long now = clock.instant().getEpochSecond();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(l.dir, "*.json")) {
+            for (Path f : files) {
+                try {
+                    JsonNode n = Json.mapper().readTree(Files.readString(f, StandardCharsets.UTF_8));
+                    Entry e = new Entry();
+                    e.expires = n.path("expires").asLong();
+                    if (e.expires <= now) {
+                        Files.deleteIfExists(f);
+                        continue;
+                    }
+                    e.size = n.path("size").asLong(-1);
+                    e.spent = n.path("spent").asBoolean(false);
+                    for (JsonNode span : n.path("delivered")) {
+                        e.covered.add(span.path(0).asLong(), span.path(1).asLong());
+                    }
+                    String name = f.getFileName().toString();
+                    l.entries.put(name.substring(0, name.length() - ".json".length()), e);
+                } catch (IOException | RuntimeException ex) {
+                    log.warn("ignoring unreadable share ledger file {}: {}", f.getFileName(), ex.toString());
+                }
+            }
+        }
+        return l;
+    }
+
+    /** Whether the link is known spent here (no I/O). */
+    public synchronized boolean spentHere(ShareToken t) {
+        Entry e = entries.get(fileId(t));
+        return e != null && e.spent;
+    }
+
+    /** Whether the link must be looked up in the bucket before it is served. */
+    public boolean checksMarkers() {
+        return markers != null;
+    }
+
+    /** Looks for the link's marker in the bucket (on the I/O executor); remembers a spent answer. */
+    public CompletableFuture<Boolean> spentInBucket(ShareToken t) {
+        String id = fileId(t);
+        return CompletableFuture.supplyAsync(() -> markers.isSpent(id), io).thenApply(spent -> {
+            if (spent) {
+                synchronized (this) {
+                    Entry e = entries.computeIfAbsent(id, k -> new Entry());
+                    e.expires = t.expiresEpochSecond();
+                    e.spent = true;
+                    markDirty(id);
+                }
+            }
+            return spent;
+        });
+    }
+
+    /**
+     * Records that {@code length} bytes from {@code first} of an object of {@code size} bytes were
+     * delivered under {@code t}. {@code complete}: the response ended normally (it matters for
+     * an empty object, which is delivered by a complete response of no bytes).
+     */
+    public void delivered(ShareToken t, long first, long length, long size, boolean complete) {
+        String id = fileId(t);
+        boolean nowSpent;
+        synchronized (this) {
+            Entry e = entries.computeIfAbsent(id, k -> new Entry());
+            e.expires = t.expiresEpochSecond();
+            if (e.spent) {
+                return;
+            }
+            if (e.size != size) {
+                e.covered.clear(); // another version of the object: what was delivered is not it
+                e.size = size;
+            }
+            e.covered.add(first, first + length);
+            nowSpent = (size > 0 || complete) && e.covered.coversAll(size);
+            e.spent = nowSpent;
+            markDirty(id);
+        }
+        if (nowSpent) {
+            log.info("one-time share link for {} spent: all {} bytes delivered", t.path(), size);
+            if (markers != null) {
+                io.execute(() -> {
+                    try {
+                        markers.markSpent(id);
+                    } catch (RuntimeException ex) {
+                        log.warn("could not record the spent link in the bucket: {}", ex.toString());
+                    }
+                });
+            }
+        }
+    }
+
+    /** Bytes delivered so far under {@code t} (for tests and the status page). */
+    public synchronized long deliveredBytes(ShareToken t) {
+        Entry e = entries.get(fileId(t));
+        return e == null ? 0 : e.covered.coveredBytes();
+    }
+
+    /** Caller holds the lock. One flush task at a time writes every dirty entry. */
+    private void markDirty(String id) {
+        dirty.add(id);
+        if (!flushScheduled) {
+            flushScheduled = true;
+            io.execute(this::flush);
+        }
+    }
+
+    private void flush() {
+        while (true) {
+            String id;
+            byte[] content;
+            synchronized (this) {
+                if (dirty.isEmpty()) {
+                    flushScheduled = false;
+                    return;
+                }
+                id = dirty.iterator().next();
+                dirty.remove(id);
+                content = describe(entries.get(id));
+            }
+            try {
+                StateFiles.write(dir.resolve(id + ".json"), content);
+            } catch (IOException e) {
+                log.error("could not write the share ledger: {}", e.toString());
+            }
+        }
+    }
+
+    private static byte[] describe(Entry e) {
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("expires", e.expires);
+        n.put("size", e.size);
+        n.put("spent", e.spent);
+        ArrayNode spans = n.putArray("delivered");
+        for (long[] s : e.covered.spans()) {
+            spans.addArray().add(s[0]).add(s[1]);
+        }
+        return (n.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The link id as a file name: hex, because ids are base64url and differ in letter case, which
+     * Windows file names do not.
+     */
+    static String fileId(ShareToken t) {
+        byte[] raw = Base64.getUrlDecoder().decode(t.id());
+        StringBuilder sb = new StringBuilder(raw.length * 2);
+        for (byte b : raw) {
+            sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+        }
+        return sb.toString();
+    }
+}
