@@ -81,8 +81,8 @@ final class ConfigCommand implements Runnable {
         }
 
         static String mask(String key, String value) {
-            if (value.isEmpty()) {
-                return value;
+            if (value.isEmpty() || value.equals("true") || value.equals("false")) {
+                return value; // a switch (--require-token) holds no secret, and must stay readable
             }
             if (key.equals("url-vendor-header")) {
                 List<String> masked = new ArrayList<>();
