@@ -16,6 +16,7 @@ RUNS=${RUNS:-5}
 DURATION=${DURATION:-15s}
 SIZE_MIB=${SIZE_MIB:-1024}
 STALLED=${STALLED:-100}
+WARMUP=${WARMUP:-20}
 OUT_MD=${OUT_MD:-$HERE/results.md}
 OUT_CSV=${OUT_CSV:-$HERE/results.csv}
 CHART=${CHART:-$ROOT/docs/performance.png}
@@ -90,12 +91,14 @@ http {
     listen 127.0.0.1:$POS ssl; root $W/origin; access_log $W/origin-tls.log conn;
     ssl_certificate $W/cert.pem; ssl_certificate_key $W/key.pem;
   }
-  # The reference: a plain proxy_pass hop with upstream keepalive.
+  # The reference: a plain proxy_pass hop with upstream keepalive. It writes an access log line
+  # per request (nginx's default, combined format), as bitsbridge does: logging is part of what a
+  # proxy in production costs.
   upstream origin { server 127.0.0.1:$PO; keepalive 64; }
   upstream origin_tls { server 127.0.0.1:$POS; keepalive 64; }
-  server { listen 127.0.0.1:$PH;
+  server { listen 127.0.0.1:$PH; access_log $W/hop.log;
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
-  server { listen 127.0.0.1:$PHS;
+  server { listen 127.0.0.1:$PHS; access_log $W/hop-tls.log;
     location / { proxy_pass https://origin_tls; proxy_http_version 1.1; proxy_set_header Connection "";
                  proxy_ssl_session_reuse on; } }
 }
@@ -159,12 +162,13 @@ for c in "${ORDER[@]}"; do
   printf '  %-20s %6s MB/s\n' "$c" "${MBPS[$c]}"
 done
 
-echo "== 2. 64 connections x 64 KiB ranges at random offsets for $DURATION after a 5 s warm-up (wrk)"
+echo "== 2. 64 connections x 64 KiB ranges at random offsets for $DURATION after a ${WARMUP}s warm-up (wrk)"
 declare -A RPS P50 P99 ERRS
 export OBJECT_SIZE=$((SIZE_MIB * 1024 * 1024)) RANGE_SIZE=65536
 for c in nginx-hop bitsbridge nginx-hop-tls bitsbridge-tls rclone-s3proxy bitsbridge-s3proxy; do
-  # Warm-up (not measured): the JVM compiles the range path, the pools fill with connections.
-  wrk -t2 -c64 -d5s -s "$HERE/ranges.lua" "${URL[$c]}" >/dev/null 2>&1 || true
+  # Warm-up (not measured), the same for every contender: the JVM compiles the range path (its
+  # throughput still rises for ~20 s under this load on 2 cores), the pools fill with connections.
+  wrk -t2 -c64 -d"${WARMUP}s" -s "$HERE/ranges.lua" "${URL[$c]}" >/dev/null 2>&1 || true
   line=$(wrk -t2 -c64 -d"$DURATION" --latency -s "$HERE/ranges.lua" "${URL[$c]}" | grep '^RESULT')
   RPS[$c]=$(sed 's/.*rps=\([0-9.]*\).*/\1/' <<<"$line")
   P50[$c]=$(sed 's/.*p50_ms=\([0-9.]*\).*/\1/' <<<"$line")

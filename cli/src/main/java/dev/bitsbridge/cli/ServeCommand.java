@@ -207,6 +207,10 @@ public class ServeCommand implements Callable<Integer> {
                 description = "On SIGTERM, let transfers in flight finish for up to this long (default: ${DEFAULT-VALUE}).")
         Duration drainTimeout;
 
+        @Option(names = "--io-threads", paramLabel = "N", defaultValue = "0",
+                description = "Network threads (default: one per processor).")
+        int ioThreads;
+
         @Option(names = "--max-ranges", paramLabel = "N", defaultValue = "100",
                 description = "More ranges than this in one request: the whole object is served (default: ${DEFAULT-VALUE}).")
         int maxRanges;
@@ -309,6 +313,7 @@ public class ServeCommand implements Callable<Integer> {
                 .requestHeaderTimeout(limits.requestHeaderTimeout)
                 .drainTimeout(limits.drainTimeout)
                 .maxRanges(limits.maxRanges)
+                .ioThreads(limits.ioThreads)
                 .publicHosts(publicHosts())
                 .corsOrigins(listening.corsOrigins)
                 .stateDir(presigned.stateDir != null ? presigned.stateDir : StateFiles.defaultDir())

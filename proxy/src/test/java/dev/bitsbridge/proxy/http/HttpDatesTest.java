@@ -66,4 +66,34 @@ class HttpDatesTest {
         assertNull(HttpDates.parse(null));
         assertNull(HttpDates.parse("Sun, 06 Nov 1994 08:49:37 GMT" + " ".repeat(60)));
     }
+
+    /** The positional IMF-fixdate reader agrees with java.time's RFC 1123 parser, also on near misses. */
+    @org.junit.jupiter.api.Test
+    void positionalReaderAgreesWithTheFormatter() {
+        java.util.Random rnd = new java.util.Random(11);
+        String chars = "0123456789 ,:GMTSunMonFebX-";
+        for (int i = 0; i < 20000; i++) {
+            java.time.Instant t = java.time.Instant.ofEpochSecond(rnd.nextLong() % 5_000_000_000L + 2_000_000_000L);
+            String s = HttpDates.format(t);
+            if (i % 2 == 1) {
+                char[] c = s.toCharArray();
+                c[rnd.nextInt(c.length)] = chars.charAt(rnd.nextInt(chars.length()));
+                s = new String(c);
+            }
+            java.time.Instant slow;
+            try {
+                slow = java.time.ZonedDateTime.parse(s, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            } catch (java.time.format.DateTimeParseException e) {
+                slow = null;
+            }
+            java.time.Instant fast = HttpDates.imfFixdate(s);
+            if (fast != null) {
+                org.junit.jupiter.api.Assertions.assertEquals(slow, fast, s);
+            }
+            if (i % 2 == 0) {
+                org.junit.jupiter.api.Assertions.assertEquals(t, fast, s);
+                org.junit.jupiter.api.Assertions.assertEquals(t, HttpDates.parse(s), s);
+            }
+        }
+    }
 }
