@@ -61,7 +61,18 @@ public record ShareToken(String path, long expiresEpochSecond, boolean once, boo
                 || !mac.chars().allMatch(ShareToken::base64UrlChar)) {
             throw new IllegalArgumentException("not a bitsbridge share token");
         }
-        return new Parts(claims, B64D.decode(mac));
+        byte[] macBytes;
+        try {
+            macBytes = B64D.decode(mac);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a bitsbridge share token");
+        }
+        // Only the canonical spelling: the last base64 character has spare bits, and a decoder
+        // ignores them, so without this check several texts would be the same valid token.
+        if (!B64.encodeToString(macBytes).equals(mac)) {
+            throw new IllegalArgumentException("not a bitsbridge share token");
+        }
+        return new Parts(claims, macBytes);
     }
 
     /** Decodes claims whose MAC has been checked. */

@@ -54,6 +54,11 @@ class ShareLinksTest {
             assertTrue(r == ShareLinks.Refusal.BAD_SIGNATURE || r == ShareLinks.Refusal.MALFORMED,
                     "position " + i + ": " + r);
         }
+        // The MAC's last character carries 2 spare bits: a twin that decodes to the same bytes.
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        int last = alphabet.indexOf(s.charAt(s.length() - 1));
+        String twin = s.substring(0, s.length() - 1) + alphabet.charAt(last ^ 1);
+        assertEquals(ShareLinks.Refusal.MALFORMED, l.check(twin, "setup.exe", false).refusal(), twin);
         assertEquals(ShareLinks.Refusal.MALFORMED, l.check("v1.abc", "setup.exe", false).refusal());
         assertEquals(ShareLinks.Refusal.MALFORMED, l.check("v2.a.b", "setup.exe", false).refusal());
         assertEquals(ShareLinks.Refusal.MALFORMED, l.check("v1.a b.c", "setup.exe", false).refusal());
