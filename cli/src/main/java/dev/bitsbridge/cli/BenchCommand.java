@@ -105,12 +105,19 @@ public final class BenchCommand implements Callable<Integer> {
             t.start();
         }
         long t0 = started.get();
+        // On a terminal the progress is one line rewritten in place; piped to a file or a CI log,
+        // a line per second (carriage returns would make those unreadable).
+        boolean terminal = System.console() != null;
         while (System.nanoTime() < end) {
             Thread.sleep(Math.min(1000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
             double s = (System.nanoTime() - t0) / 1e9;
-            out.printf("  %5.1fs  %8d requests  %8.0f req/s  %8.1f MB/s  errors %d%n", s, requests.sum(),
-                    requests.sum() / s, bytes.sum() / s / 1e6, errorCount());
+            String line = String.format(Locale.ROOT, "  %5.1fs of %ds  %8d requests  %8.0f req/s  %8.1f MB/s  errors %d",
+                    s, duration.toSeconds(), requests.sum(), requests.sum() / s, bytes.sum() / s / 1e6, errorCount());
+            out.print(terminal ? "\r" + line : line + System.lineSeparator());
             out.flush();
+        }
+        if (terminal) {
+            out.println();
         }
         for (Thread t : threads) {
             t.join(30_000);

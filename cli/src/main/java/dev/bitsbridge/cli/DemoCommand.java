@@ -2,6 +2,9 @@ package dev.bitsbridge.cli;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.s3.S3Paths;
+import dev.bitsbridge.proxy.share.ShareEndpoints;
+import dev.bitsbridge.proxy.share.ShareLinks;
+import dev.bitsbridge.proxy.share.ShareSecret;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -52,6 +55,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
             description = "Proxy port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (default) or json: one JSON object per line on stderr, as with serve.")
+    LogSetup.Format logFormat;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "error, warn, info (default), debug or trace.")
+    String logLevel;
 
     /** A running demo: the embedded S3 server and the proxy. */
     static final class Running implements AutoCloseable {
@@ -138,6 +149,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            LogSetup.configure(logFormat, logLevel);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         Running running = start();
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onTermination(() -> {
@@ -153,7 +169,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static void printGuide(PrintWriter out, Running r, URI endpoint, StaticCredentialsProvider creds)
-            throws NoSuchAlgorithmException {
+            throws NoSuchAlgorithmException, java.io.IOException {
         String base = "http://127.0.0.1:" + r.proxy.port() + "/";
         out.println();
         out.println("bitsbridge demo is running.");
@@ -191,6 +207,19 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("  curl -X POST -d '{\"url\": \"" + presigned + "\", \"name\": \"setup.exe\"}' "
                     + base + "_bitsbridge/links");
         }
+        out.println();
+        Path state = r.dir.resolve("state");
+        ShareLinks links = new ShareLinks(ShareSecret.open(state), java.time.Clock.systemUTC());
+        String once = ShareEndpoints.url(base, "setup.exe",
+                links.sign(ShareEndpoints.newToken(links, "setup.exe", Duration.ofHours(1), true, false)));
+        out.println("Share links: the proxy's own URLs, good for HEAD, GET and Range, with an expiry.");
+        out.println("This one works for one complete download within the hour, then answers 410 Gone:");
+        out.println("  curl -o shared.exe \"" + once + "\"");
+        out.println("Mint more (the secret is in the demo's state folder):");
+        out.println("  java -jar cli/target/bitsbridge.jar share setup.exe --expires 10m --once --state-dir " + state
+                + " --base-url " + base.substring(0, base.length() - 1));
+        out.println();
+        out.println("Watch transfers live: " + base + "_bitsbridge/   (metrics: " + base + "_bitsbridge/metrics)");
         out.println();
         out.println("Press Ctrl-C to stop.");
         out.flush();

@@ -48,6 +48,19 @@ class DemoCommandTest {
                     .header("Range", "bytes=1000-1999").build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(206, range.statusCode());
             assertArrayEquals(Arrays.copyOfRange(running.objects.get("data/report 2026.pdf"), 1000, 2000), range.body());
+
+            // The printed one-time share link: one whole download, then 410 Gone.
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("curl -o shared\\.exe \"([^\"]+)\"").matcher(guide);
+            assertTrue(m.find(), guide);
+            URI shared = URI.create(m.group(1));
+            HttpResponse<byte[]> first = http.send(HttpRequest.newBuilder(shared).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, first.statusCode());
+            assertArrayEquals(setup, first.body());
+            Thread.sleep(100);
+            assertEquals(410, http.send(HttpRequest.newBuilder(shared).build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode());
+            assertTrue(guide.contains(base + "_bitsbridge/"), "the status page is named");
         }
     }
 
