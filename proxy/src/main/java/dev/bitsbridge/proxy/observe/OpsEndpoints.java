@@ -1,6 +1,5 @@
 package dev.bitsbridge.proxy.observe;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bitsbridge.proxy.download.ClientResponse;
@@ -44,7 +43,6 @@ import java.util.Map;
 public final class OpsEndpoints implements ProxyEndpoint {
 
     private static final String PREFIX = "/_bitsbridge/";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"
             + " img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     /** Static files of the page: path → (content type, bytes), loaded once. */
@@ -101,7 +99,7 @@ public final class OpsEndpoints implements ProxyEndpoint {
             if (out.isDone()) {
                 return;
             }
-            ObjectNode n = JSON.createObjectNode()
+            ObjectNode n = dev.bitsbridge.proxy.state.Json.mapper().createObjectNode()
                     .put("status", r.ready() ? "ready" : "not_ready")
                     .put("version", version);
             if (r.reason() != null) {
@@ -116,7 +114,7 @@ public final class OpsEndpoints implements ProxyEndpoint {
     /** The status page's data: totals, active transfers (oldest first), recent errors (newest first). */
     ObjectNode status() {
         TransferRegistry.Snapshot s = transfers.snapshot();
-        ObjectNode n = JSON.createObjectNode()
+        ObjectNode n = dev.bitsbridge.proxy.state.Json.mapper().createObjectNode()
                 .put("version", version)
                 .put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds())
                 .put("time", Instant.now().toString());

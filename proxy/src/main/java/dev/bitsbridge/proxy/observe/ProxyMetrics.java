@@ -51,12 +51,6 @@ public final class ProxyMetrics implements ProxyEvents {
     private final Map<Integer, Counter> upstreamHttpErrors = new ConcurrentHashMap<>();
 
     public ProxyMetrics() {
-        new JvmMemoryMetrics().bindTo(registry); // includes jvm_buffer_* (direct and mapped pools)
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
         bytesSent = Counter.builder("bitsbridge.sent").baseUnit("bytes")
                 .description("Response body bytes written to clients").register(registry);
         for (UpstreamException.Kind k : UpstreamException.Kind.values()) {
@@ -70,6 +64,20 @@ public final class ProxyMetrics implements ProxyEvents {
             gauge("bitsbridge.netty.allocator.used.heap", m, ByteBufAllocatorMetric::usedHeapMemory,
                     "Heap memory held by Netty's default allocator");
         }
+    }
+
+    /**
+     * Registers the JVM's series (memory and buffer pools, GC, threads, classes, CPU, uptime).
+     * They load the JMX management classes, about a tenth of a second of start-up, so the server
+     * calls this from its background warm-up rather than before the port is bound.
+     */
+    public void bindJvmMetrics() {
+        new JvmMemoryMetrics().bindTo(registry); // includes jvm_buffer_* (direct and mapped pools)
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
     }
 
     private <T> void gauge(String name, T obj, ToDoubleFunction<T> f, String description) {

@@ -102,10 +102,14 @@ public final class BitsBridgeServer implements AutoCloseable {
         credentials = credentialsProvider == null ? null : new CredentialSource(credentialsProvider);
         // Credentials are fetched ahead only where they are surely needed: a proxy used for links
         // or a URL vendor may run without any, and should not warn about it at start.
-        Warmup.start(ssl, config.bucket() != null ? credentials : null, config.region());
+        ProxyMetrics metrics = new ProxyMetrics();
+        // A plain-HTTP --endpoint needs no trust store at all unless links or a vendor point at
+        // https hosts, which load it on first use.
+        boolean plainEndpoint = config.endpoint() != null && "http".equalsIgnoreCase(config.endpoint().getScheme());
+        Warmup.start(plainEndpoint ? null : ssl, config.bucket() != null ? credentials : null, config.region(),
+                metrics::bindJvmMetrics);
         S3Addressing addressing = new S3Addressing(config.region(), config.endpoint(), config.pathStyle(),
                 config.accelerate(), config.dualstack());
-        ProxyMetrics metrics = new ProxyMetrics();
         TransferRegistry transfers = new TransferRegistry();
         S3Caller caller = new S3Caller(upstream, credentials, new RequestSigner(config.region()),
                 RetryPolicy.standard(config.upstreamRetries()), config.upstreamTimeout(), "bitsbridge/" + version(),

@@ -15,7 +15,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
  * Start-up work moved off the path to the first byte: on a background thread, right after the
  * port is bound, load the TLS trust store, fetch the first credentials and sign a throw-away
  * request (which loads the signer's classes). The first real request then finds all three ready
- * instead of paying for them (about a second on a small machine).
+ * instead of paying for them (about a second on a small machine). What no request needs soon
+ * (the JVM metrics) runs last.
  */
 final class Warmup {
 
@@ -24,7 +25,12 @@ final class Warmup {
     private Warmup() {
     }
 
-    static void start(Supplier<?> tls, CredentialSource credentials, String region) {
+    /**
+     * @param tls the upstream TLS context, or null when the upstream is plain HTTP (no trust store
+     *     to load: on 2 cores that work would only slow the start)
+     * @param afterwards run at the end, after the first request's needs
+     */
+    static void start(Supplier<?> tls, CredentialSource credentials, String region, Runnable afterwards) {
         Thread t = new Thread(() -> {
             if (credentials != null) {
                 credentials.credentials(); // starts the fetch on the credentials thread
@@ -36,11 +42,18 @@ final class Warmup {
             } catch (RuntimeException e) {
                 log.debug("warm-up signing: {}", e.toString());
             }
+            if (tls != null) {
+                try {
+                    tls.get();
+                } catch (RuntimeException e) {
+                    // The first real use does the same work and fails the same way; say so now.
+                    log.error("TLS to the upstream will not work: {}", e.getMessage());
+                }
+            }
             try {
-                tls.get();
+                afterwards.run();
             } catch (RuntimeException e) {
-                // The first real use does the same work and fails the same way; say so now.
-                log.error("TLS to the upstream will not work: {}", e.getMessage());
+                log.warn("warm-up: {}", e.toString());
             }
         }, "bitsbridge-warmup");
         t.setDaemon(true);
