@@ -88,7 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** The sample objects: a text file, an installer-sized binary, a key with a space, an empty file. */
+    /** The sample objects: a text file, an installer-sized binary, a key with a space, an empty file, a 64 MiB image. */
     static Map<String, byte[]> samples() {
         Map<String, byte[]> m = new LinkedHashMap<>();
         m.put("hello.txt", "Hello from bitsbridge: these bytes came from S3, signed per verb.\n".getBytes());
@@ -99,6 +99,11 @@ public final class DemoCommand implements Callable<Integer> {
         new Random(7L).nextBytes(report);
         m.put("data/report 2026.pdf", report);
         m.put("empty.bin", new byte[0]);
+        // Big enough to watch on the status page: on loopback the kernel's socket buffers take
+        // the whole of setup.exe in well under a second, even from a rate-limited client.
+        byte[] big = new byte[64 * 1024 * 1024];
+        new Random(64L).nextBytes(big);
+        m.put("big.iso", big);
         return m;
     }
 
@@ -219,7 +224,9 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  java -jar cli/target/bitsbridge.jar share setup.exe --expires 10m --once --state-dir " + state
                 + " --base-url " + base.substring(0, base.length() - 1));
         out.println();
-        out.println("Watch transfers live: " + base + "_bitsbridge/   (metrics: " + base + "_bitsbridge/metrics)");
+        out.println("Watch transfers live: open " + base + "_bitsbridge/ in a browser and start a slow download");
+        out.println("(about a minute; metrics for Prometheus at " + base + "_bitsbridge/metrics):");
+        out.println("  curl --limit-rate 1M -o big.iso " + base + "big.iso");
         out.println();
         out.println("Press Ctrl-C to stop.");
         out.flush();

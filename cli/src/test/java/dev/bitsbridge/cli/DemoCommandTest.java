@@ -61,6 +61,10 @@ class DemoCommandTest {
             assertEquals(410, http.send(HttpRequest.newBuilder(shared).build(), HttpResponse.BodyHandlers.discarding())
                     .statusCode());
             assertTrue(guide.contains(base + "_bitsbridge/"), "the status page is named");
+            assertTrue(guide.contains("curl --limit-rate 1M -o big.iso " + base + "big.iso"), guide);
+            HttpResponse<Void> bigHead = http.send(HttpRequest.newBuilder(URI.create(base + "big.iso"))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            assertEquals(String.valueOf(64 * 1024 * 1024), bigHead.headers().firstValue("Content-Length").orElseThrow());
         }
     }
 

@@ -117,6 +117,10 @@ class StatusPageChromiumTest {
                 assertTrue(cells.contains(" of 16.0 MiB ("), cells);
                 assertTrue(dom.contains("GET /releases/missing.msi"), "the 404 is not among the recent errors:\n" + dom);
                 assertTrue(dom.contains("id=\"conn\" class=\"conn\">live<"), "the page did not say it is live:\n" + dom);
+                // The page names its own (empty) icon: a browser viewing it does not add a
+                // /favicon.ico 404 to the errors an operator reads.
+                String errors = status(port).path("recent_errors").toString();
+                assertTrue(!errors.contains("favicon"), errors);
 
                 // The client gives up: the transfer leaves the list and is recorded as cut off.
                 bits.close();
