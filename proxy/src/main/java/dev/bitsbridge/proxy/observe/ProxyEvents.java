@@ -33,6 +33,13 @@ public interface ProxyEvents {
     }
 
     /**
+     * Request body bytes (uploads) were read from a client: reported once per request body, or
+     * what had arrived when the connection closed mid-body.
+     */
+    default void requestBodyReceived(long bytes) {
+    }
+
+    /**
      * A client response ended.
      *
      * @param bytesSent response body bytes written to the client

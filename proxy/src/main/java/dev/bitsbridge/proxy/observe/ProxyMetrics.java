@@ -43,6 +43,7 @@ public final class ProxyMetrics implements ProxyEvents {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter bytesSent;
+    private final Counter bytesReceived;
     private final Map<UpstreamException.Kind, Counter> upstreamErrors = new EnumMap<>(UpstreamException.Kind.class);
     private final Counter credentialErrors;
     private final Map<Integer, Counter> requests = new ConcurrentHashMap<>();
@@ -53,6 +54,8 @@ public final class ProxyMetrics implements ProxyEvents {
     public ProxyMetrics() {
         bytesSent = Counter.builder("bitsbridge.sent").baseUnit("bytes")
                 .description("Response body bytes written to clients").register(registry);
+        bytesReceived = Counter.builder("bitsbridge.received").baseUnit("bytes")
+                .description("Request body bytes read from clients (uploads)").register(registry);
         for (UpstreamException.Kind k : UpstreamException.Kind.values()) {
             upstreamErrors.put(k, upstreamErrorCounter(k.name().toLowerCase(java.util.Locale.ROOT)));
         }
@@ -136,6 +139,11 @@ public final class ProxyMetrics implements ProxyEvents {
     public void upstreamRetry(String reason) {
         retries.computeIfAbsent(reason, r -> Counter.builder("bitsbridge.upstream.retries").tag("reason", r)
                 .description("Upstream attempts retried, by reason").register(registry)).increment();
+    }
+
+    @Override
+    public void requestBodyReceived(long bytes) {
+        bytesReceived.increment(bytes);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -16,7 +17,8 @@ import java.net.SocketAddress;
 /**
  * Follows each request on a connection from its head to the end of its response: registers it
  * as an active transfer (so the status page can show it), counts body bytes as they are written
- * (one volatile add per write, not per byte), and reports the outcome to {@link ProxyEvents}.
+ * (one volatile add per write, not per byte), and reports the outcome to {@link ProxyEvents}, as
+ * well as the request body bytes read (uploads), once per request body.
  *
  * <p>Requests for the proxy's own endpoints ({@code /_bitsbridge/...}) count in the metrics but
  * are not listed as transfers: the status page polling itself would otherwise fill its own list.
@@ -30,6 +32,7 @@ public final class TransferTracker extends ChannelDuplexHandler {
     private String client;
     private TransferRegistry.Active current;
     private boolean listed;
+    private long bodyReceived;
 
     public TransferTracker(TransferRegistry registry, ProxyEvents events) {
         this.registry = registry;
@@ -44,6 +47,12 @@ public final class TransferTracker extends ChannelDuplexHandler {
             listed = !path.startsWith("/_bitsbridge");
             TransferRegistry.Active a = new TransferRegistry.Active(0, req.method().name(), path, client(ctx));
             current = listed ? registry.start(a.method, a.path, a.client) : a;
+        }
+        if (msg instanceof HttpContent c) {
+            bodyReceived += c.content().readableBytes();
+            if (msg instanceof LastHttpContent) {
+                reportBody();
+            }
         }
         ctx.fireChannelRead(msg);
     }
@@ -72,12 +81,20 @@ public final class TransferTracker extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        reportBody();
         if (current != null) {
             TransferRegistry.Active a = current;
             current = null;
             end(a, false);
         }
         ctx.fireChannelInactive();
+    }
+
+    private void reportBody() {
+        if (bodyReceived > 0) {
+            events.requestBodyReceived(bodyReceived);
+            bodyReceived = 0;
+        }
     }
 
     private void end(TransferRegistry.Active a, boolean complete) {

@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.observe;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -127,6 +128,21 @@ class MetricsAndReadinessTest {
             assertTrue(value(m, "bitsbridge_netty_allocator_used_direct_bytes") >= 0, m);
             // The proxy's own endpoints are counted too (the scrapes themselves).
             assertTrue(m.contains("bitsbridge_requests_total{method=\"GET\",outcome=\"complete\",status=\"200\"}"), m);
+        }
+    }
+
+    @Test
+    void uploadedBytesAreCountedAsReceived(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) throws Exception {
+        try (BitsBridgeServer p = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("ops")
+                .endpoint(s3.endpoint()).stateDir(state).allowUpload(true).build(), s3.credentials()).start();
+                dev.bitsbridge.proxy.testing.BitsUploadClient bits = new dev.bitsbridge.proxy.testing.BitsUploadClient(p.port())) {
+            assertEquals(0.0, value(metrics(p.port()), "bitsbridge_received_bytes_total"));
+            byte[] data = new byte[300_001];
+            new Random(9).nextBytes(data);
+            assertEquals(200, bits.upload("/in/metrics.bin", data, 100_000).status());
+            String m = metricsWhen(p.port(), s -> value(s, "bitsbridge_received_bytes_total") == data.length);
+            assertEquals((double) data.length, value(m, "bitsbridge_received_bytes_total"), m);
+            assertArrayEquals(data, s3.client().getObjectAsBytes(b -> b.bucket("ops").key("in/metrics.bin")).asByteArray());
         }
     }
 
