@@ -9,6 +9,7 @@ import dev.bitsbridge.proxy.http.RangeHeader;
 import dev.bitsbridge.proxy.http.RangeSpec;
 import dev.bitsbridge.proxy.http.ResponseHeaders;
 import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.upstream.Drain;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;

@@ -5,11 +5,9 @@ import dev.bitsbridge.proxy.s3.CredentialSource;
 import dev.bitsbridge.proxy.s3.S3Caller;
 import dev.bitsbridge.proxy.s3.S3Request;
 import dev.bitsbridge.proxy.s3.S3Target;
-import dev.bitsbridge.proxy.upstream.UpstreamException;
+import dev.bitsbridge.proxy.upstream.Drain;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
-import dev.bitsbridge.proxy.upstream.UpstreamListener;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
@@ -71,7 +69,7 @@ public final class Readiness {
         once.call = caller.call(loop, S3Request.of("HEAD", bucket), new S3Caller.Callback() {
             @Override
             public void onResponse(UpstreamExchange ex, HttpResponse head) {
-                discard(ex);
+                Drain.drain(ex);
                 once.accept(fromStatus(head));
             }
 
@@ -137,25 +135,6 @@ public final class Readiness {
     }
 
     /** A HEAD has no body: read its end so the connection goes back to the pool. */
-    private static void discard(UpstreamExchange ex) {
-        ex.listener(new UpstreamListener() {
-            @Override
-            public void onHead(UpstreamExchange exchange, HttpResponse head) {
-            }
-
-            @Override
-            public void onContent(UpstreamExchange exchange, HttpContent content) {
-                content.release();
-                exchange.read();
-            }
-
-            @Override
-            public void onFailure(UpstreamExchange exchange, UpstreamException cause) {
-            }
-        });
-        ex.read();
-    }
-
     private static String message(Throwable t) {
         Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();

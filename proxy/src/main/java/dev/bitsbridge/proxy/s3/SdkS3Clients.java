@@ -10,6 +10,8 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The AWS SDK's blocking S3 client, configured like the proxy's own download path (region,
@@ -45,6 +47,24 @@ public final class SdkS3Clients {
             b.endpointOverride(config.endpoint());
         }
         return b.build();
+    }
+
+    /**
+     * Whether the object exists, by a HEAD: a 404 is {@code false} (whether or not the SDK maps it
+     * to {@link NoSuchKeyException}; HEAD answers carry no error code), any other error is thrown.
+     */
+    public static boolean exists(S3Client s3, String bucket, String key) {
+        try {
+            s3.headObject(r -> r.bucket(bucket).key(key));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     private static boolean isIp(String host) {

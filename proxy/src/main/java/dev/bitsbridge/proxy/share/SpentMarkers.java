@@ -1,8 +1,8 @@
 package dev.bitsbridge.proxy.share;
 
+import dev.bitsbridge.proxy.s3.SdkS3Clients;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -27,17 +27,7 @@ public final class SpentMarkers {
     }
 
     boolean isSpent(String fileId) {
-        try {
-            s3.headObject(r -> r.bucket(bucket).key(PREFIX + fileId));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return SdkS3Clients.exists(s3, bucket, PREFIX + fileId);
     }
 
     void markSpent(String fileId) {

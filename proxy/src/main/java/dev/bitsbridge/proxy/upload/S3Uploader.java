@@ -2,6 +2,7 @@ package dev.bitsbridge.proxy.upload;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.s3.S3Location;
+import dev.bitsbridge.proxy.s3.SdkS3Clients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -47,17 +48,7 @@ final class S3Uploader implements AutoCloseable {
     }
 
     boolean exists(S3Location loc) {
-        try {
-            s3.headObject(r -> r.bucket(loc.bucket()).key(loc.key()));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return SdkS3Clients.exists(s3, loc.bucket(), loc.key());
     }
 
     /** The object's ETag, or null if there is none. */

@@ -1,19 +1,19 @@
-package dev.bitsbridge.proxy.download;
+package dev.bitsbridge.proxy.upstream;
 
-import dev.bitsbridge.proxy.upstream.UpstreamException;
-import dev.bitsbridge.proxy.upstream.UpstreamExchange;
-import dev.bitsbridge.proxy.upstream.UpstreamListener;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 
 /**
  * Reads an upstream body that has no further use (a HEAD's empty body, a 304) to its end, so the
  * connection returns to the pool instead of being closed.
+ *
+ * <p>Stateless; runs on the exchange's event loop and releases every content it is handed.
  */
-enum Drain implements UpstreamListener {
+public enum Drain implements UpstreamListener {
     INSTANCE;
 
-    static void drain(UpstreamExchange exchange) {
+    /** Reads the rest of {@code exchange}'s body and discards it. */
+    public static void drain(UpstreamExchange exchange) {
         exchange.listener(INSTANCE);
         exchange.read();
     }
