@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.load;
 
+import static dev.bitsbridge.proxy.testing.BufferMemory.jdkDirect;
+import static dev.bitsbridge.proxy.testing.BufferMemory.nettyUsed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,13 +10,8 @@ import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.fault.RawHttp;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.testing.S3Server;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetric;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,20 +113,5 @@ class SlowClientMemoryTest {
             assertEquals(0, proxy.openConnections());
             proxy.stop(Duration.ZERO);
         }
-    }
-
-    /** Bytes the proxy's allocator holds in use, direct and heap. */
-    private static long nettyUsed() {
-        ByteBufAllocatorMetric m = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
-        return m.usedDirectMemory() + m.usedHeapMemory();
-    }
-
-    private static long jdkDirect() {
-        for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-            if (b.getName().equals("direct")) {
-                return b.getMemoryUsed();
-            }
-        }
-        return 0;
     }
 }
