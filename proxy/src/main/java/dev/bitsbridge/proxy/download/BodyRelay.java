@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.download;
 
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+
 import dev.bitsbridge.proxy.upstream.UpstreamException;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import dev.bitsbridge.proxy.upstream.UpstreamListener;

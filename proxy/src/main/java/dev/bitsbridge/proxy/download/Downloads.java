@@ -1,5 +1,8 @@
 package dev.bitsbridge.proxy.download;
 
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.Transfer;
+
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.S3Addressing;

@@ -1,5 +1,8 @@
 package dev.bitsbridge.proxy.download;
 
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.Transfer;
+
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.http.ByteRange;
 import dev.bitsbridge.proxy.http.ContentRange;

@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.download;
 
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.s3.S3Request;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +31,7 @@ final class Sources {
             then.accept(f.join());
             return;
         }
-        f.whenComplete((r, err) -> out.ctx().channel().eventLoop().execute(() -> {
+        out.onLoop(f, (r, err) -> {
             if (err == null) {
                 then.accept(r);
                 return;
@@ -40,6 +42,6 @@ final class Sources {
             } else {
                 failed.accept(BridgeError.UPSTREAM_ERROR, "could not obtain an upstream URL");
             }
-        }));
+        });
     }
 }

@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.download;
 
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.http.ContentRange;
 import dev.bitsbridge.proxy.http.EntityTags;

@@ -3,13 +3,13 @@ package dev.bitsbridge.proxy.links;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bitsbridge.proxy.state.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.bitsbridge.proxy.download.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import dev.bitsbridge.proxy.download.Downloads;
-import dev.bitsbridge.proxy.download.Transfer;
+import dev.bitsbridge.proxy.endpoint.Transfer;
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.s3.S3Caller;
-import dev.bitsbridge.proxy.server.JsonResponses;
-import dev.bitsbridge.proxy.server.ProxyEndpoint;
+import dev.bitsbridge.proxy.endpoint.JsonResponses;
+import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -221,20 +221,20 @@ public final class LinkEndpoints implements ProxyEndpoint {
 
     /** Runs a store change off the event loop, then answers on it. */
     private <T> void mutate(ClientResponse out, IoSupplier<T> change, java.util.function.Consumer<T> answer) {
-        CompletableFuture.supplyAsync(() -> {
+        out.onLoop(CompletableFuture.supplyAsync(() -> {
             try {
                 return change.get();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, stateExecutor).whenComplete((v, err) -> out.ctx().executor().execute(() -> {
+        }, stateExecutor), (v, err) -> {
             if (err != null) {
                 log.error("link store write failed: {}", err.getCause() == null ? err : err.getCause().toString());
                 JsonResponses.error(out, HttpResponseStatus.INTERNAL_SERVER_ERROR, "the link store could not be written");
             } else {
                 answer.accept(v);
             }
-        }));
+        });
     }
 
     @FunctionalInterface

@@ -1,7 +1,7 @@
 package dev.bitsbridge.proxy.links;
 
 import dev.bitsbridge.proxy.s3.S3Target;
-import dev.bitsbridge.proxy.s3.UpstreamEndpoint;
+import dev.bitsbridge.proxy.upstream.UpstreamEndpoint;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;

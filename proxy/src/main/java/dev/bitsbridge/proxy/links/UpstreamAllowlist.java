@@ -1,6 +1,6 @@
 package dev.bitsbridge.proxy.links;
 
-import dev.bitsbridge.proxy.s3.UpstreamEndpoint;
+import dev.bitsbridge.proxy.upstream.UpstreamEndpoint;
 import java.net.URI;
 import java.util.HashSet;
 import java.util.List;

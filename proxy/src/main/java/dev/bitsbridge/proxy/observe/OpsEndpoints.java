@@ -2,11 +2,11 @@ package dev.bitsbridge.proxy.observe;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.bitsbridge.proxy.download.ClientResponse;
-import dev.bitsbridge.proxy.download.Transfer;
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.Transfer;
 import dev.bitsbridge.proxy.error.BridgeError;
-import dev.bitsbridge.proxy.server.JsonResponses;
-import dev.bitsbridge.proxy.server.ProxyEndpoint;
+import dev.bitsbridge.proxy.endpoint.JsonResponses;
+import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

@@ -1,36 +1,17 @@
 package dev.bitsbridge.proxy.observe;
 
-import dev.bitsbridge.proxy.upstream.UpstreamException;
+import dev.bitsbridge.proxy.upstream.UpstreamEvents;
 
 /**
  * What the proxy reports as it works: the one observation mechanism, injected where events
- * happen (the upstream caller, the per-connection tracker). The default methods do nothing, so a
- * component built without observation ({@link #NONE}) pays one virtual call per event.
- *
- * <p>Implementations are called from event loops, concurrently: they must be thread-safe, must
- * not block, and should not allocate per call (these run per request and per upstream attempt,
- * never per byte).
+ * happen (the upstream caller sees it as {@link UpstreamEvents}, the per-connection tracker as
+ * this). Same contract as {@link UpstreamEvents}: thread-safe, non-blocking, no allocation per
+ * call, default methods do nothing ({@link #NONE}).
  */
-public interface ProxyEvents {
+public interface ProxyEvents extends UpstreamEvents {
 
     ProxyEvents NONE = new ProxyEvents() {
     };
-
-    /** An upstream attempt got a response head after {@code nanos}. */
-    default void upstreamResponse(String method, int status, long nanos) {
-    }
-
-    /** An upstream attempt failed without a usable response. */
-    default void upstreamFailure(UpstreamException.Kind kind) {
-    }
-
-    /** Credentials could not be obtained, or a request could not be signed. */
-    default void credentialsFailure() {
-    }
-
-    /** An upstream attempt is retried; {@code reason} is a short fixed token such as {@code http_503}. */
-    default void upstreamRetry(String reason) {
-    }
 
     /**
      * Request body bytes (uploads) were read from a client: reported once per request body, or

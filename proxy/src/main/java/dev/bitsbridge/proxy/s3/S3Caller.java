@@ -1,7 +1,9 @@
 package dev.bitsbridge.proxy.s3;
 
+import dev.bitsbridge.proxy.upstream.UpstreamEndpoint;
+
 import dev.bitsbridge.proxy.error.BridgeError;
-import dev.bitsbridge.proxy.observe.ProxyEvents;
+import dev.bitsbridge.proxy.upstream.UpstreamEvents;
 import dev.bitsbridge.proxy.upstream.UpstreamClient;
 import dev.bitsbridge.proxy.upstream.UpstreamException;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
@@ -57,17 +59,17 @@ public final class S3Caller {
     private final RetryPolicy retryPolicy;
     private final Duration timeout;
     private final String userAgent;
-    private final ProxyEvents events;
+    private final UpstreamEvents events;
 
     /** @param credentials null for anonymous (unsigned) requests */
     public S3Caller(UpstreamClient client, CredentialSource credentials, RequestSigner signer,
             RetryPolicy retryPolicy, Duration timeout, String userAgent) {
-        this(client, credentials, signer, retryPolicy, timeout, userAgent, ProxyEvents.NONE);
+        this(client, credentials, signer, retryPolicy, timeout, userAgent, UpstreamEvents.NONE);
     }
 
     /** As above, reporting each attempt's latency, retries and failures to {@code events}. */
     public S3Caller(UpstreamClient client, CredentialSource credentials, RequestSigner signer,
-            RetryPolicy retryPolicy, Duration timeout, String userAgent, ProxyEvents events) {
+            RetryPolicy retryPolicy, Duration timeout, String userAgent, UpstreamEvents events) {
         this.events = events;
         this.client = client;
         this.credentials = credentials;

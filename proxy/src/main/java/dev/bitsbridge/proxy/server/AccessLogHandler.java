@@ -1,6 +1,6 @@
 package dev.bitsbridge.proxy.server;
 
-import dev.bitsbridge.proxy.download.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;

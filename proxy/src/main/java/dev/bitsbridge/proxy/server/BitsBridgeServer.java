@@ -1,5 +1,8 @@
 package dev.bitsbridge.proxy.server;
 
+import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
+import dev.bitsbridge.proxy.endpoint.StreamingEndpoint;
+
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.download.Downloads;
 import dev.bitsbridge.proxy.download.ObjectSource;
@@ -34,8 +37,8 @@ import dev.bitsbridge.proxy.upload.BitsUploadEndpoint;
 import dev.bitsbridge.proxy.upload.UploadEndpoints;
 import dev.bitsbridge.proxy.upload.UploadService;
 import dev.bitsbridge.proxy.upstream.UpstreamClient;
-import dev.bitsbridge.proxy.vendor.UrlVendor;
-import dev.bitsbridge.proxy.vendor.VendedObjectSource;
+import dev.bitsbridge.proxy.vending.UrlVendor;
+import dev.bitsbridge.proxy.vending.VendedObjectSource;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -244,6 +247,11 @@ public final class BitsBridgeServer implements AutoCloseable {
 
     public int openConnections() {
         return context.connections().size();
+    }
+
+    /** Client requests whose response has not ended yet: what a graceful stop waits for. */
+    public int requestsInFlight() {
+        return context.inFlight();
     }
 
     /**

@@ -1,7 +1,10 @@
 package dev.bitsbridge.proxy.server;
 
-import dev.bitsbridge.proxy.download.ClientResponse;
-import dev.bitsbridge.proxy.download.Transfer;
+import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
+import dev.bitsbridge.proxy.endpoint.JsonResponses;
+
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.Transfer;
 import dev.bitsbridge.proxy.error.BridgeError;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

@@ -1,7 +1,9 @@
 package dev.bitsbridge.proxy.server;
 
-import dev.bitsbridge.proxy.download.ClientResponse;
-import dev.bitsbridge.proxy.download.Transfer;
+import dev.bitsbridge.proxy.endpoint.RequestBodySink;
+
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.Transfer;
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.http.RequestPath;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
@@ -204,7 +206,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
         if (d.spentInBucket() != null) {
             // Another proxy may have spent this one-time link: its marker decides (off the loop).
             ClientResponse r = response;
-            d.spentInBucket().whenComplete((spent, err) -> ctx.executor().execute(() -> {
+            r.onLoop(d.spentInBucket(), (spent, err) -> {
                 if (response != r || r.headSent() || state != State.HANDLING) {
                     return; // the client went away meanwhile
                 }
@@ -216,7 +218,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
                 } else {
                     transfer = startDownload(req, rawPath, d.token());
                 }
-            }));
+            });
             return;
         }
         if (upload) {
@@ -365,8 +367,9 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             transfer.cancel();
             transfer = null;
         }
-        if (state == State.HANDLING && !responseComplete) {
-            server.requestFinished();
+        if (response != null) {
+            // Ends the request's accounting once (responseDone); an answer computed later is dropped.
+            response.connectionClosed();
         }
         state = State.CLOSING;
         server.connectionClosed(ctx.channel());

@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.server;
 
+import dev.bitsbridge.proxy.endpoint.StreamingEndpoint;
+
 import dev.bitsbridge.proxy.download.Downloads;
 import dev.bitsbridge.proxy.observe.ProxyEvents;
 import dev.bitsbridge.proxy.observe.TransferRegistry;

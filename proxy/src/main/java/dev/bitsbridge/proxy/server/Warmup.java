@@ -3,7 +3,7 @@ package dev.bitsbridge.proxy.server;
 import dev.bitsbridge.proxy.s3.CredentialSource;
 import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.S3Target;
-import dev.bitsbridge.proxy.s3.UpstreamEndpoint;
+import dev.bitsbridge.proxy.upstream.UpstreamEndpoint;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.util.Map;
 import java.util.function.Supplier;

@@ -1,11 +1,11 @@
 package dev.bitsbridge.proxy.upload;
 
-import dev.bitsbridge.proxy.download.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.S3Location;
-import dev.bitsbridge.proxy.server.RequestBodySink;
-import dev.bitsbridge.proxy.server.StreamingEndpoint;
+import dev.bitsbridge.proxy.endpoint.RequestBodySink;
+import dev.bitsbridge.proxy.endpoint.StreamingEndpoint;
 import dev.bitsbridge.proxy.upload.UploadService.Reply;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -82,8 +82,7 @@ public final class BitsUploadEndpoint implements StreamingEndpoint {
     }
 
     private static void answerLater(ClientResponse out, HttpRequest req, CompletableFuture<Reply> reply) {
-        reply.whenComplete((r, err) -> out.ctx().executor().execute(() -> respond(out, req, r != null ? r
-                : internal(err))));
+        out.onLoop(reply, (r, err) -> respond(out, req, r != null ? r : internal(err)));
     }
 
     private static Reply internal(Throwable err) {
@@ -133,7 +132,7 @@ public final class BitsUploadEndpoint implements StreamingEndpoint {
         FragmentSink(ClientResponse out, HttpRequest req, CompletableFuture<FragmentWriter> plan) {
             this.out = out;
             this.req = req;
-            plan.whenComplete((w, err) -> out.ctx().executor().execute(() -> {
+            out.onLoop(plan, (w, err) -> {
                 writer = w != null ? w : FragmentWriter.answer(internal(err));
                 if (aborted) {
                     writer.abandon();
@@ -144,7 +143,7 @@ public final class BitsUploadEndpoint implements StreamingEndpoint {
                     pending = null;
                     process(d, pendingLast, pendingMore);
                 }
-            }));
+            });
         }
 
         @Override
@@ -169,7 +168,7 @@ public final class BitsUploadEndpoint implements StreamingEndpoint {
                 }
                 return;
             }
-            writer.write(data).whenComplete((v, err) -> out.ctx().executor().execute(() -> {
+            out.onLoop(writer.write(data), (v, err) -> {
                 if (err != null) {
                     log.error("writing an upload fragment failed: {}", err.toString());
                     failed = Reply.fail(BitsError.DISK_FULL, "the fragment could not be stored");
@@ -182,12 +181,11 @@ public final class BitsUploadEndpoint implements StreamingEndpoint {
                     return;
                 }
                 if (last) {
-                    writer.finish().whenComplete((r, e) -> out.ctx().executor().execute(
-                            () -> respond(out, req, r != null ? r : internal(e))));
+                    out.onLoop(writer.finish(), (r, e) -> respond(out, req, r != null ? r : internal(e)));
                 } else {
                     more.run();
                 }
-            }));
+            });
         }
 
         @Override

@@ -1,10 +1,10 @@
 package dev.bitsbridge.proxy.upload;
 
 import dev.bitsbridge.proxy.state.Json;
-import dev.bitsbridge.proxy.download.ClientResponse;
-import dev.bitsbridge.proxy.download.Transfer;
-import dev.bitsbridge.proxy.server.JsonResponses;
-import dev.bitsbridge.proxy.server.ProxyEndpoint;
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.Transfer;
+import dev.bitsbridge.proxy.endpoint.JsonResponses;
+import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;

@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.s3;
 
+import dev.bitsbridge.proxy.upstream.UpstreamEndpoint;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.bitsbridge.proxy.s3;
+package dev.bitsbridge.proxy.upstream;
 
 /**
  * Where upstream requests go: scheme, host and port. Also the key of the upstream connection pool,

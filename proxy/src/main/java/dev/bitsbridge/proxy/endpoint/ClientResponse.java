@@ -1,4 +1,4 @@
-package dev.bitsbridge.proxy.download;
+package dev.bitsbridge.proxy.endpoint;
 
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.error.ErrorResponses;
@@ -15,14 +15,23 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 
 /**
  * The response to one client request, and the single place that enforces the error rule: an
  * error before the head was sent becomes a status and a short message; an error after it closes
  * the connection at once, so a short body can never end cleanly.
  *
- * <p>Threading: confined to the client channel's event loop. Buffer ownership: buffers passed to
- * {@link #body} are written (and so released) by Netty.
+ * <p>It is also where a request's life ends, exactly once: {@link Completion#responseDone} is
+ * called once per response, whether it was written whole, cut short, or the client left first
+ * ({@link #connectionClosed}). An answer computed asynchronously that arrives after that is
+ * dropped (its buffers released) and counts nothing twice: in-flight accounting and the graceful
+ * drain rely on this.
+ *
+ * <p>Threading: confined to the client channel's event loop; work finished elsewhere comes back
+ * to it through {@link #onLoop}. Buffer ownership: buffers passed to {@link #body} and
+ * {@link #full} are written (and so released) by Netty, or released here when dropped.
  */
 public final class ClientResponse {
 
@@ -117,6 +126,9 @@ public final class ClientResponse {
 
     /** Sends a status line and headers; the body follows with {@link #body} and {@link #finish}. */
     public void head(HttpResponseStatus status, HttpHeaders headers) {
+        if (state == State.DONE) {
+            return; // the client left, or the response was aborted: nothing more is sent
+        }
         if (state != State.PENDING) {
             throw new IllegalStateException("head already sent");
         }
@@ -203,6 +215,24 @@ public final class ClientResponse {
         state = State.DONE;
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
                 .addListener(f -> complete(f.isSuccess()));
+    }
+
+    /**
+     * The client connection closed: the response ends here (once; a response already done is
+     * unaffected) and anything written later is dropped.
+     */
+    public void connectionClosed() {
+        state = State.DONE;
+        complete(false);
+    }
+
+    /**
+     * Runs {@code then} on this response's event loop once {@code stage} completes, wherever it
+     * completes: the one way asynchronous work (S3 calls, disk, the state folder) comes back to
+     * answer a client.
+     */
+    public <T> void onLoop(CompletionStage<T> stage, BiConsumer<? super T, ? super Throwable> then) {
+        stage.whenComplete((v, e) -> ctx.executor().execute(() -> then.accept(v, e)));
     }
 
     /** Closes the connection now: the response cannot be completed correctly. */

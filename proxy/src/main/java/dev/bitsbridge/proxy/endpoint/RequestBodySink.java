@@ -1,4 +1,4 @@
-package dev.bitsbridge.proxy.server;
+package dev.bitsbridge.proxy.endpoint;
 
 import io.netty.buffer.ByteBuf;
 

@@ -1,4 +1,4 @@
-package dev.bitsbridge.proxy.download;
+package dev.bitsbridge.proxy.endpoint;
 
 /** A response being produced for one request; cancelled when the client goes away. */
 public interface Transfer {

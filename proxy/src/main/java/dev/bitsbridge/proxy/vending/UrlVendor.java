@@ -1,4 +1,4 @@
-package dev.bitsbridge.proxy.vendor;
+package dev.bitsbridge.proxy.vending;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bitsbridge.proxy.state.Json;

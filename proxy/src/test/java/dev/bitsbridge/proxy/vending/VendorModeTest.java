@@ -1,4 +1,4 @@
-package dev.bitsbridge.proxy.vendor;
+package dev.bitsbridge.proxy.vending;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

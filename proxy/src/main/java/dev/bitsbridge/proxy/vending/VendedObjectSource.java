@@ -1,4 +1,4 @@
-package dev.bitsbridge.proxy.vendor;
+package dev.bitsbridge.proxy.vending;
 
 import dev.bitsbridge.proxy.download.ObjectSource;
 import dev.bitsbridge.proxy.s3.S3Caller;
