@@ -1,5 +1,6 @@
 package dev.bitsbridge.cli;
 
+import dev.bitsbridge.proxy.config.ConfigException;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
@@ -232,12 +233,6 @@ public class ServeCommand implements Callable<Integer> {
 
     /** Builds the proxy configuration; a bad value throws ParameterException (exit 2). */
     ProxyConfig config() {
-        if (sharing.spentMarkers && upstream.bucket == null) {
-            throw bad("--share-spent-markers needs --bucket (the markers are objects in that bucket)");
-        }
-        if (listening.port < 0 || listening.port > 65535) {
-            throw bad("--port must be between 0 and 65535, not " + listening.port);
-        }
         URI endpoint = null;
         if (upstream.endpoint != null) {
             try {
@@ -245,25 +240,10 @@ public class ServeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw bad("--endpoint is not a valid URL: " + upstream.endpoint);
             }
-            String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null) {
-                throw bad("--endpoint must be an http:// or https:// URL with a host, not " + upstream.endpoint);
-            }
-        }
-        if (upstream.accelerate) {
-            if (endpoint != null) {
-                throw bad("--accelerate cannot be combined with --endpoint");
-            }
-            if (upstream.bucket != null && !S3Addressing.accelerateCompatible(upstream.bucket)) {
-                throw bad("--accelerate needs a bucket name without dots: " + upstream.bucket);
-            }
         }
         Path ca = upstream.caBundle;
         if (ca == null && env.get("AWS_CA_BUNDLE") != null && !env.get("AWS_CA_BUNDLE").isEmpty()) {
             ca = Path.of(env.get("AWS_CA_BUNDLE"));
-        }
-        if (ca != null && !Files.isReadable(ca)) {
-            throw bad("the CA bundle " + ca + " does not exist or cannot be read");
         }
         URI vendor = null;
         if (presigned.urlVendor != null) {
@@ -272,30 +252,16 @@ public class ServeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw bad("--url-vendor is not a valid URL");
             }
-            if (vendor.getScheme() == null || !vendor.getScheme().toLowerCase(Locale.ROOT).startsWith("http")) {
-                throw bad("--url-vendor must be an http:// or https:// URL");
-            }
-            if (upstream.bucket != null) {
-                throw bad("--url-vendor and --bucket cannot be combined: the vendor decides the bucket");
-            }
         }
-        for (String h : presigned.urlVendorHeaders) {
-            if (h.indexOf(':') <= 0) {
-                throw bad("--url-vendor-header must look like \"Name: value\"");
-            }
+        // Parsing ends here; every rule about the values is ProxyConfig.validate()'s.
+        try {
+            return builder(endpoint, ca, vendor).build().validate();
+        } catch (ConfigException e) {
+            throw bad(e.getMessage());
         }
-        if (uploads.allowUpload && upstream.bucket == null) {
-            throw bad("--allow-upload needs --bucket: uploads go to one bucket");
-        }
-        if (uploads.partSize < 5L * 1024 * 1024) {
-            throw bad("--upload-part-size must be at least 5M (S3's minimum part size)");
-        }
-        positiveDuration("--upload-session-ttl", uploads.sessionTtl);
-        positive("--max-connections", limits.maxConnections);
-        positive("--max-ranges", limits.maxRanges);
-        positiveDuration("--upstream-timeout", limits.upstreamTimeout);
-        positiveDuration("--idle-timeout", limits.idleTimeout);
-        positiveDuration("--request-header-timeout", limits.requestHeaderTimeout);
+    }
+
+    private ProxyConfig.Builder builder(URI endpoint, Path ca, URI vendor) {
         return ProxyConfig.builder()
                 .bindAddress(listening.bind)
                 .port(listening.port)
@@ -326,25 +292,14 @@ public class ServeCommand implements Callable<Integer> {
                 .uploadPartSize(uploads.partSize)
                 .uploadSessionTtl(uploads.sessionTtl)
                 .requireToken(sharing.requireToken)
-                .shareSpentMarkers(sharing.spentMarkers)
-                .build();
+                .shareSpentMarkers(sharing.spentMarkers);
     }
 
     private List<String> publicHosts() {
         return listening.publicHosts;
     }
 
-    private void positive(String name, int v) {
-        if (v <= 0) {
-            throw bad(name + " must be positive, not " + v);
-        }
-    }
 
-    private void positiveDuration(String name, Duration d) {
-        if (d.isZero() || d.isNegative()) {
-            throw bad(name + " must be longer than zero");
-        }
-    }
 
     private ParameterException bad(String message) {
         return new ParameterException(spec.commandLine(), message);

@@ -60,6 +60,17 @@ public record ProxyConfig(
         return new Builder();
     }
 
+    /**
+     * Checks every rule this configuration must satisfy (see {@code ConfigRules}); the first one
+     * broken throws a {@link ConfigException} whose message is one line naming the option.
+     *
+     * @return this configuration, for chaining
+     */
+    public ProxyConfig validate() {
+        ConfigRules.check(this);
+        return this;
+    }
+
     public Builder toBuilder() {
         Builder b = new Builder();
         b.bindAddress = bindAddress;

@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.s3;
 
+import dev.bitsbridge.proxy.config.BucketNames;
+
 import dev.bitsbridge.proxy.upstream.UpstreamEndpoint;
 
 import java.net.URI;

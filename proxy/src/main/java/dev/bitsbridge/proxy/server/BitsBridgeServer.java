@@ -94,6 +94,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("already started");
         }
+        config.validate();
         // Loading trust stores takes most of a second on a small machine: it happens in the
         // background (Warmup), not before the port is bound. A CA bundle that cannot be read fails
         // the TLS connections with that reason (and is logged); the launcher checks the file exists.
@@ -142,9 +143,6 @@ public final class BitsBridgeServer implements AutoCloseable {
         KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix());
         StreamingEndpoint uploadEndpoint = BitsUploadEndpoint.disabled();
         if (config.allowUpload()) {
-            if (config.bucket() == null || config.stateDir() == null) {
-                throw new IllegalArgumentException("uploads need bucket mode (--bucket) and a state folder");
-            }
             uploads = UploadService.create(config, credentialsProvider);
             uploadEndpoint = new BitsUploadEndpoint(uploads, keyMapper);
             endpoints.add(new UploadEndpoints(uploads));
@@ -204,17 +202,11 @@ public final class BitsBridgeServer implements AutoCloseable {
     private ShareGate shareGate(KeyMapper keyMapper, Downloads downloads, List<ProxyEndpoint> endpoints)
             throws IOException, GeneralSecurityException {
         if (config.stateDir() == null) {
-            if (config.requireToken()) {
-                throw new IllegalArgumentException("--require-token needs a state folder (--state-dir)");
-            }
             return ShareGate.open();
         }
         ShareLinks links = new ShareLinks(ShareSecret.open(config.stateDir()), Clock.systemUTC());
         SpentMarkers markers = null;
         if (config.shareSpentMarkers()) {
-            if (config.bucket() == null) {
-                throw new IllegalArgumentException("--share-spent-markers needs bucket mode (--bucket)");
-            }
             shareMarkersClient = SdkS3Clients.create(config, credentialsProvider,
                     config.caBundle() == null ? null : TlsContexts.trustManagerFactory(config.caBundle()));
             markers = new SpentMarkers(shareMarkersClient, config.bucket());

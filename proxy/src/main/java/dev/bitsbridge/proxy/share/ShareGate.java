@@ -39,9 +39,6 @@ public final class ShareGate {
 
     /** @param links null when the proxy has no state folder (no share links at all) */
     public ShareGate(ShareLinks links, SpentLedger ledger, boolean requireToken) {
-        if (requireToken && links == null) {
-            throw new IllegalArgumentException("--require-token needs a state folder for the share-link secret");
-        }
         this.links = links;
         this.ledger = ledger;
         this.requireToken = requireToken;

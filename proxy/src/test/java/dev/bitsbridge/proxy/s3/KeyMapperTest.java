@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.s3;
 
+import dev.bitsbridge.proxy.config.BucketNames;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

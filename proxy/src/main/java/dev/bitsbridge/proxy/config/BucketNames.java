@@ -1,4 +1,4 @@
-package dev.bitsbridge.proxy.s3;
+package dev.bitsbridge.proxy.config;
 
 /** S3 bucket naming rules, checked before a bucket name is put into a host name or path. */
 public final class BucketNames {

@@ -1,0 +1,113 @@
+package dev.bitsbridge.proxy.config;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Every rule a {@link ProxyConfig} must satisfy, in one place: the launcher checks them before it
+ * starts anything (and maps a failure to exit 2), and the server checks them again when it starts,
+ * so a library user gets the same one-line message. Options are named as the command line spells
+ * them, since that is how users meet them.
+ *
+ * <p>Stateless; reads the file system only to check that the CA bundle is readable.
+ */
+final class ConfigRules {
+
+    /** S3's smallest part (except the last). */
+    static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+
+    private ConfigRules() {
+    }
+
+    static void check(ProxyConfig c) {
+        if (c.port() < 0 || c.port() > 65535) {
+            throw bad("--port must be between 0 and 65535, not " + c.port());
+        }
+        if (c.endpoint() != null && !isHttpUrl(c.endpoint())) {
+            throw bad("--endpoint must be an http:// or https:// URL with a host, not " + c.endpoint());
+        }
+        if (c.bucket() != null && (c.bucket().isEmpty() || c.bucket().contains("/"))) {
+            throw bad("--bucket takes the bucket's name only (no s3:// and no key prefix; use --prefix), not "
+                    + c.bucket());
+        }
+        if (c.accelerate()) {
+            if (c.endpoint() != null) {
+                throw bad("--accelerate cannot be combined with --endpoint");
+            }
+            if (c.bucket() != null && !BucketNames.isDnsCompatible(c.bucket())) {
+                throw bad("--accelerate needs a bucket name without dots: " + c.bucket());
+            }
+        }
+        if (c.caBundle() != null && !Files.isReadable(c.caBundle())) {
+            throw bad("the CA bundle " + c.caBundle() + " does not exist or cannot be read");
+        }
+        if (c.urlVendor() != null) {
+            if (!isHttpUrl(c.urlVendor())) {
+                throw bad("--url-vendor must be an http:// or https:// URL");
+            }
+            if (c.bucket() != null) {
+                throw bad("--url-vendor and --bucket cannot be combined: the vendor decides the bucket");
+            }
+        }
+        for (String h : c.urlVendorHeaders()) {
+            if (h.indexOf(':') <= 0) {
+                throw bad("--url-vendor-header must look like \"Name: value\"");
+            }
+        }
+        if (c.allowUpload()) {
+            if (c.bucket() == null) {
+                throw bad("--allow-upload needs --bucket: uploads go to one bucket");
+            }
+            if (c.stateDir() == null) {
+                throw bad("--allow-upload needs a state folder (--state-dir) for upload sessions");
+            }
+        }
+        if (c.uploadPartSize() < MIN_PART_SIZE) {
+            throw bad("--upload-part-size must be at least 5M (S3's minimum part size)");
+        }
+        if (c.requireToken() && c.stateDir() == null) {
+            throw bad("--require-token needs a state folder (--state-dir) for the share-link secret");
+        }
+        if (c.shareSpentMarkers() && c.bucket() == null) {
+            throw bad("--share-spent-markers needs --bucket (the markers are objects in that bucket)");
+        }
+        positive("--upload-session-ttl", c.uploadSessionTtl());
+        positive("--max-connections", c.maxConnections());
+        positive("--max-ranges", c.maxRanges());
+        positive("--upstream-timeout", c.upstreamTimeout());
+        positive("--idle-timeout", c.idleTimeout());
+        positive("--request-header-timeout", c.requestHeaderTimeout());
+        if (c.drainTimeout() == null || c.drainTimeout().isNegative()) {
+            throw bad("--drain-timeout must not be negative");
+        }
+        if (c.ioThreads() < 0) {
+            throw bad("--io-threads must be 0 (one per processor) or more, not " + c.ioThreads());
+        }
+        if (c.maxUploadSize() < 0) {
+            throw bad("--max-upload-size must not be negative");
+        }
+    }
+
+    private static boolean isHttpUrl(URI u) {
+        String s = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        return (s.equals("http") || s.equals("https")) && u.getHost() != null;
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) {
+            throw bad(name + " must be positive, not " + v);
+        }
+    }
+
+    private static void positive(String name, Duration d) {
+        if (d == null || d.isZero() || d.isNegative()) {
+            throw bad(name + " must be longer than zero");
+        }
+    }
+
+    private static ConfigException bad(String message) {
+        return new ConfigException(message);
+    }
+}
