@@ -319,6 +319,7 @@ public class ServeCommand implements Callable<Integer> {
                     + config.port() + ": " + e.getMessage());
             return 1;
         }
+        markClassDataRecording();
         PrintWriter out = spec.commandLine().getOut();
         out.println("bitsbridge serving on http://" + hostForUrl(config.bindAddress()) + ":" + server.port() + "/"
                 + (config.bucket() != null ? "<key>  (s3://" + config.bucket() + "/" + config.prefix() + "<key>)"
@@ -331,6 +332,22 @@ public class ServeCommand implements Callable<Integer> {
         });
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Tells the launcher that this run really serves, so the class-data archive it records at exit
+     * is worth keeping (see the launcher script: a 'serve' that fails on a bad option would
+     * otherwise leave a small archive that slows every later start).
+     */
+    private static void markClassDataRecording() {
+        String marker = System.getProperty("bitsbridge.cds.recording");
+        if (marker != null && !marker.isEmpty()) {
+            try {
+                Files.write(Path.of(marker), new byte[0]);
+            } catch (java.io.IOException | RuntimeException e) {
+                // only start-up time depends on it
+            }
+        }
     }
 
     void configureLogging() {

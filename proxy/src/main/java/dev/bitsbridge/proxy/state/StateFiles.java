@@ -25,14 +25,23 @@ public final class StateFiles {
     private StateFiles() {
     }
 
-    /** The default state folder: {@code %LOCALAPPDATA%\bitsbridge} on Windows, else {@code ~/.bitsbridge}. */
+    /**
+     * The default state folder: {@code %LOCALAPPDATA%\bitsbridge} on Windows, else
+     * {@code $HOME/.bitsbridge}. {@code $HOME} rather than Java's {@code user.home}: they differ
+     * under sudo, in containers and for service accounts, and a user (and {@code share}, run by
+     * them) expects the folder their shell calls home.
+     */
     public static Path defaultDir() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String local = System.getenv("LOCALAPPDATA");
-        if (os.contains("win") && local != null && !local.isEmpty()) {
+        return defaultDir(System.getProperty("os.name", ""), System.getenv(), System.getProperty("user.home"));
+    }
+
+    static Path defaultDir(String osName, java.util.Map<String, String> env, String userHome) {
+        String local = env.get("LOCALAPPDATA");
+        if (osName.toLowerCase(Locale.ROOT).contains("win") && local != null && !local.isEmpty()) {
             return Path.of(local, "bitsbridge");
         }
-        return Path.of(System.getProperty("user.home"), ".bitsbridge");
+        String home = env.get("HOME");
+        return Path.of(home != null && !home.isEmpty() ? home : userHome, ".bitsbridge");
     }
 
     /** Creates the folder (owner-only where possible) if it does not exist. */
