@@ -8,6 +8,11 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.rolling.FixedWindowRollingPolicy;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
+import ch.qos.logback.core.util.FileSize;
+import java.nio.file.Path;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -42,18 +47,81 @@ final class LogSetup {
      * test suite's logback-test.xml) is in charge and stays so.
      */
     static void configure(Format format, String level) {
+        configure(format, level, null);
+    }
+
+    /** As {@link #configure(Format, String)}, and with {@code file} set, logs go to that file only. */
+    static void configure(Format format, String level, LogFile file) {
         Level lvl = Level.toLevel(level, null);
         if (lvl == null) {
             throw new IllegalArgumentException("--log-level must be one of error, warn, info, debug, trace, not " + level);
         }
-        if (format == Format.TEXT && lvl == Level.INFO) {
+        if (format == Format.TEXT && lvl == Level.INFO && file == null) {
             return;
         }
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
             ctx.reset();
-            install(ctx, format, lvl);
+            if (file == null) {
+                install(ctx, format, lvl);
+            } else {
+                installFile(ctx, format, lvl, file);
+            }
         } // else another SLF4J binding: leave it alone
     }
+
+    /**
+     * A log file with size-based rotation: {@code path} grows to {@code maxSize}, then becomes
+     * {@code path.1} (the older ones shift to {@code .2} ... {@code .keep}, the oldest is deleted).
+     * What a Windows service needs, since its stderr goes nowhere.
+     */
+    record LogFile(Path path, long maxSize, int keep) {
+    }
+
+    /**
+     * Every log line, access log included, to one rotating file. Written through logback's buffer
+     * and flushed every 200 ms (and at exit) rather than once per line, for the same reason as the
+     * access log on stderr; a line therefore reaches the file up to 200 ms after it was logged.
+     */
+    static void installFile(LoggerContext ctx, Format format, Level lvl, LogFile file) {
+        Path p = file.path().toAbsolutePath();
+        FlushableFileAppender appender = new FlushableFileAppender();
+        appender.setContext(ctx);
+        appender.setName("FILE");
+        appender.setFile(p.toString());
+        appender.setEncoder(encoder(ctx, format));
+        appender.setImmediateFlush(false);
+        FixedWindowRollingPolicy rolling = new FixedWindowRollingPolicy();
+        rolling.setContext(ctx);
+        rolling.setParent(appender);
+        rolling.setFileNamePattern(p + ".%i");
+        rolling.setMinIndex(1);
+        rolling.setMaxIndex(Math.max(1, file.keep()));
+        rolling.start();
+        SizeBasedTriggeringPolicy<ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
+        trigger.setContext(ctx);
+        trigger.setMaxFileSize(new FileSize(file.maxSize()));
+        // logback looks at the file's size at most once a minute by default: a burst of access
+        // lines could overshoot the limit many times over. Half a second costs one stat(2).
+        trigger.setCheckIncrement(ch.qos.logback.core.util.Duration.buildByMilliseconds(500));
+        trigger.start();
+        appender.setRollingPolicy(rolling);
+        appender.setTriggeringPolicy(trigger);
+        appender.start();
+        if (!appender.isStarted()) {
+            throw new IllegalArgumentException("--log-file " + file.path() + " cannot be written");
+        }
+        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(lvl);
+        root.addAppender(appender);
+        Level libraries = lvl.isGreaterOrEqual(Level.INFO) ? Level.WARN : lvl;
+        for (String name : QUIET) {
+            ctx.getLogger(name).setLevel(libraries);
+        }
+        fileAppender = appender;
+    }
+
+    /** The rotating file appender when logging to a file, flushed with the access log. */
+    private static volatile FlushableFileAppender fileAppender;
 
     /**
      * One console appender on stderr with the format's encoder; libraries one step quieter. The
@@ -113,6 +181,27 @@ final class LogSetup {
             ACCESS_STREAM.flush();
         } catch (IOException e) {
             // stderr is gone: nothing to report it on
+        }
+        FlushableFileAppender file = fileAppender;
+        if (file != null && file.isStarted()) {
+            file.flush();
+        }
+    }
+
+    /** logback's rolling appender with a flush that takes its stream lock (a rollover swaps the stream). */
+    static final class FlushableFileAppender extends RollingFileAppender<ILoggingEvent> {
+        void flush() {
+            streamWriteLock.lock();
+            try {
+                java.io.OutputStream out = getOutputStream();
+                if (out != null) {
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the file went away (disk full, deleted): logback reports its own write errors
+            } finally {
+                streamWriteLock.unlock();
+            }
         }
     }
 

@@ -229,6 +229,18 @@ public class ServeCommand implements Callable<Integer> {
         @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
                 description = "error, warn, info (default), debug or trace.")
         String logLevel;
+
+        @Option(names = "--log-file", paramLabel = "FILE",
+                description = "Log to FILE instead of stderr, rotated by size (for a service).")
+        Path logFile;
+
+        @Option(names = "--log-file-size", paramLabel = "SIZE", defaultValue = "10M", converter = SizeConverter.class,
+                description = "Rotate the log file when it reaches SIZE (default: ${DEFAULT-VALUE}).")
+        long logFileSize;
+
+        @Option(names = "--log-file-count", paramLabel = "N", defaultValue = "5",
+                description = "Rotated log files kept: FILE.1 (newest) to FILE.N (default: ${DEFAULT-VALUE}).")
+        int logFileCount;
     }
 
     /** Builds the proxy configuration; a bad value throws ParameterException (exit 2). */
@@ -352,7 +364,11 @@ public class ServeCommand implements Callable<Integer> {
 
     void configureLogging() {
         try {
-            LogSetup.configure(operations.logFormat, operations.logLevel);
+            if (operations.logFile != null && (operations.logFileSize < 1024 || operations.logFileCount < 1)) {
+                throw bad("--log-file-size must be at least 1K and --log-file-count at least 1");
+            }
+            LogSetup.configure(operations.logFormat, operations.logLevel, operations.logFile == null ? null
+                    : new LogSetup.LogFile(operations.logFile, operations.logFileSize, operations.logFileCount));
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
