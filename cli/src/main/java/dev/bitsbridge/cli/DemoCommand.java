@@ -86,7 +86,7 @@ public final class DemoCommand implements Callable<Integer> {
         @Override
         public void close() throws Exception {
             proxy.stop(Duration.ofSeconds(5));
-            s3.close();
+            s3.stop();
             try (Stream<Path> s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -142,7 +142,7 @@ public final class DemoCommand implements Callable<Integer> {
                     .stateDir(dir.resolve("state"))
                     .build(), creds).start();
         } catch (java.net.BindException e) {
-            s3.close();
+            s3.stop();
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "port " + port + " is in use; choose another with --port N (0 picks a free one)");
         }

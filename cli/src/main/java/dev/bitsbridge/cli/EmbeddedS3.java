@@ -16,7 +16,7 @@ import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
  * there, not here: linking this class may already need s3proxy's classes). Every other command
  * runs without s3proxy on the classpath.
  */
-final class EmbeddedS3 implements AutoCloseable {
+final class EmbeddedS3 {
 
     private final S3Proxy s3;
 
@@ -43,8 +43,7 @@ final class EmbeddedS3 implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + s3.getPort());
     }
 
-    @Override
-    public void close() throws Exception {
+    void stop() throws Exception {
         s3.stop();
     }
 }
