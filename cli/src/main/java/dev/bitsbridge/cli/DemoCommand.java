@@ -22,9 +22,6 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,12 +39,20 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * {@code bitsbridge demo}: the whole path on a machine with no AWS account. An S3-compatible server
  * (s3proxy, in-process, loopback only, checking every signature) seeded with sample objects, the
  * proxy in front of it, and commands to paste.
+ *
+ * <p>The S3 server lives in a second jar, demo/bitsbridge-demo-s3.jar beside bitsbridge.jar (built
+ * with it from source; the distribution zip leaves it out). This class names no s3proxy type, so
+ * registering the command costs nothing without it; {@link EmbeddedS3} does, and is loaded only
+ * once the jar was found. Without it, {@code demo} says so in one line and exits 2.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = ManifestVersionProvider.class,
         description = "Run an embedded S3 server with sample files and the proxy in front of it; print commands that work.")
 public final class DemoCommand implements Callable<Integer> {
 
     static final String BUCKET = "demo";
+
+    /** The demo's S3 server jar, relative to bitsbridge.jar: its manifest's Class-Path names it. */
+    static final String S3_JAR = "demo/bitsbridge-demo-s3.jar";
 
     @Spec
     CommandSpec spec;
@@ -66,12 +71,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** A running demo: the embedded S3 server and the proxy. */
     static final class Running implements AutoCloseable {
-        final S3Proxy s3;
+        final EmbeddedS3 s3;
         final BitsBridgeServer proxy;
         final Path dir;
         final Map<String, byte[]> objects;
 
-        Running(S3Proxy s3, BitsBridgeServer proxy, Path dir, Map<String, byte[]> objects) {
+        Running(EmbeddedS3 s3, BitsBridgeServer proxy, Path dir, Map<String, byte[]> objects) {
             this.s3 = s3;
             this.proxy = proxy;
             this.dir = dir;
@@ -111,21 +116,15 @@ public final class DemoCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--port must be between 0 and 65535");
         }
+        if (!s3ProxyAvailable(DemoCommand.class.getClassLoader())) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), missingS3Jar());
+        }
         Path dir = Files.createTempDirectory("bitsbridge-demo");
         String access = "DEMO" + hex(6).toUpperCase();
         String secret = hex(20);
         Files.createDirectories(dir.resolve("s3"));
-        S3Proxy s3 = S3Proxy.builder()
-                .blobStore(new FilesystemNio2BlobStore(dir.resolve("s3").toString()))
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, access, secret)
-                .stopTimeout(0)
-                .build();
-        s3.start();
-        while (!"STARTED".equals(s3.getState())) {
-            Thread.sleep(10);
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + s3.getPort());
+        EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), access, secret);
+        URI endpoint = s3.endpoint();
         StaticCredentialsProvider creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret));
         Map<String, byte[]> objects = samples();
         try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
@@ -230,6 +229,31 @@ public final class DemoCommand implements Callable<Integer> {
         out.println();
         out.println("Press Ctrl-C to stop.");
         out.flush();
+    }
+
+    /** Whether s3proxy can be loaded; nothing is loaded or initialised to find out. */
+    static boolean s3ProxyAvailable(ClassLoader loader) {
+        try {
+            Class.forName("org.gaul.s3proxy.S3Proxy", false, loader);
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** The one line for an installation without the demo's S3 server jar. */
+    static String missingS3Jar() {
+        String where = S3_JAR + " beside bitsbridge.jar";
+        try {
+            Path jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isRegularFile(jar) && jar.getParent() != null) {
+                where = jar.getParent().resolve(S3_JAR).toString();
+            }
+        } catch (Exception | LinkageError e) {
+            // the generic wording will do
+        }
+        return "demo needs its embedded S3 server, " + where + ", which the distribution leaves out;"
+                + " build from source to get it: ./mvnw -B -q -DskipTests package && java -jar cli/target/bitsbridge.jar demo";
     }
 
     static String sha256(byte[] data) throws NoSuchAlgorithmException {
