@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Configures logback from the {@code --log-format} and {@code --log-level} options, replacing
  * what {@link LogConfigurator} set up at start: one console appender on stderr (stdout carries the
- * command's own output), human-readable or one JSON object per line. Libraries that are chatty at
- * INFO stay at WARN unless the level asked for is DEBUG or finer.
+ * command's own output), human-readable or one JSON object per line, or a rotating file. Libraries
+ * that are chatty at INFO stay at WARN (INFO when DEBUG or finer is asked for).
  */
 final class LogSetup {
 
@@ -36,7 +36,7 @@ final class LogSetup {
     }
 
     static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level %logger{20} - %msg%n";
-    private static final String[] QUIET = {"org.gaul", "org.eclipse.jetty", "software.amazon", "io.netty"};
+    private static final String[] QUIET = {"org.gaul", "org.eclipse.jetty", "software.amazon", "io.netty", "io.micrometer"};
 
     private LogSetup() {
     }
@@ -110,13 +110,7 @@ final class LogSetup {
         if (!appender.isStarted()) {
             throw new IllegalArgumentException("--log-file " + file.path() + " cannot be written");
         }
-        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(lvl);
-        root.addAppender(appender);
-        Level libraries = lvl.isGreaterOrEqual(Level.INFO) ? Level.WARN : lvl;
-        for (String name : QUIET) {
-            ctx.getLogger(name).setLevel(libraries);
-        }
+        levels(ctx, lvl).addAppender(appender);
         fileAppender = appender;
     }
 
@@ -138,13 +132,8 @@ final class LogSetup {
         console.setTarget("System.err");
         console.setEncoder(encoder(ctx, format));
         console.start();
-        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(lvl);
+        Logger root = levels(ctx, lvl);
         root.addAppender(console);
-        Level libraries = lvl.isGreaterOrEqual(Level.INFO) ? Level.WARN : lvl;
-        for (String name : QUIET) {
-            ctx.getLogger(name).setLevel(libraries);
-        }
         OutputStreamAppender<ILoggingEvent> access = new OutputStreamAppender<>();
         access.setContext(ctx);
         access.setName("ACCESS");
@@ -155,6 +144,24 @@ final class LogSetup {
         Logger accessLogger = ctx.getLogger("bitsbridge.access");
         accessLogger.addAppender(access);
         accessLogger.setAdditive(false);
+    }
+
+    /**
+     * The level asked for applies to bitsbridge; the libraries stay at WARN, or INFO when DEBUG or
+     * TRACE is asked for. Their own debug output is not what an operator tracing a request wants:
+     * Netty alone logs its platform probes with stack traces (hundreds of lines at start). An
+     * operator's {@code -Dlogback.configurationFile} can still open them up.
+     *
+     * @return the root logger
+     */
+    private static Logger levels(LoggerContext ctx, Level lvl) {
+        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(lvl);
+        Level libraries = lvl.isGreaterOrEqual(Level.INFO) ? Level.WARN : Level.INFO;
+        for (String name : QUIET) {
+            ctx.getLogger(name).setLevel(libraries);
+        }
+        return root;
     }
 
     /** Stderr behind a buffer; BufferedOutputStream's methods are synchronized, so the flusher may flush. */

@@ -97,10 +97,23 @@ public final class CredentialSource implements AutoCloseable {
             return provider.resolveCredentials();
         } catch (RuntimeException e) {
             // SDK messages name the providers tried and why each failed; none contains a secret.
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : reason(e.getMessage());
             log.warn("AWS credentials could not be loaded: {}", reason);
             throw new CredentialsUnavailableException("AWS credentials could not be loaded: " + reason, e);
         }
+    }
+
+    /**
+     * The default chain's failure lists every provider with its own reason in one long line that
+     * helps nobody; what a user needs is where credentials are looked for and what to set.
+     */
+    static String reason(String sdkMessage) {
+        if (sdkMessage.startsWith("Unable to load credentials from any of the providers in the chain")) {
+            return "none found (looked in: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the ~/.aws profile"
+                    + " (AWS_PROFILE or --profile, default 'default'), SSO, web identity, container and instance"
+                    + " roles); set one of them, e.g. run 'aws configure' or pass --profile NAME";
+        }
+        return firstLine(sdkMessage);
     }
 
     private static String firstLine(String s) {
