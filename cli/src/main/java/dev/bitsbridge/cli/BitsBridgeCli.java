@@ -59,6 +59,15 @@ public final class BitsBridgeCli implements Runnable {
         return cmd.execute(args);
     }
 
+    private static void setEnvironment(CommandLine cmd, Map<String, String> env) {
+        if (cmd.getCommand() instanceof ServeCommand serve) {
+            serve.env = env;
+        }
+        for (CommandLine sub : cmd.getSubcommands().values()) {
+            setEnvironment(sub, env);
+        }
+    }
+
     static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
         try {
             return commandLine(env, out, err, new String[0]);
@@ -80,6 +89,10 @@ public final class BitsBridgeCli implements Runnable {
         }
         root.environment = new EnvironmentDefaults(env, root.configFile);
         CommandLine cmd = new CommandLine(root);
+        // serve (and config show, a serve) read AWS_CA_BUNDLE from the same environment as the options.
+        for (CommandLine sub : cmd.getSubcommands().values()) {
+            setEnvironment(sub, env);
+        }
         if (file != null) {
             Set<String> known = new TreeSet<>();
             for (CommandLine sub : cmd.getSubcommands().values()) {

@@ -70,6 +70,16 @@ final class ConfigCommand implements Runnable {
                     value = "false";
                 }
                 if (value == null || value.isEmpty()) {
+                    // Not set by any option source, but serve still has a value for it.
+                    String[] derived = derived(key, config);
+                    if (derived != null) {
+                        value = derived[0];
+                        source = derived[1];
+                    }
+                } else if (key.equals("io-threads") && value.equals("0")) {
+                    source += ": one per processor, " + Runtime.getRuntime().availableProcessors() + " here";
+                }
+                if (value == null || value.isEmpty()) {
                     out.println("# " + key + " =    (not set)");
                 } else {
                     out.println(key + " = " + mask(key, value) + "    # " + source);
@@ -78,6 +88,17 @@ final class ConfigCommand implements Runnable {
             out.println("# resolved region: " + config.region());
             out.flush();
             return 0;
+        }
+
+        /** The effective value of an option no source sets, where serve derives one, with its origin. */
+        private static String[] derived(String key, ProxyConfig config) {
+            return switch (key) {
+                case "ca-bundle" -> config.caBundle() == null ? null
+                        : new String[] {config.caBundle().toString(), "environment AWS_CA_BUNDLE"};
+                case "state-dir" -> config.stateDir() == null ? null
+                        : new String[] {config.stateDir().toString(), "default ($HOME/.bitsbridge, %LOCALAPPDATA% on Windows)"};
+                default -> null;
+            };
         }
 
         static String mask(String key, String value) {

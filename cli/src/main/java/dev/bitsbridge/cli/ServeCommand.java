@@ -171,8 +171,8 @@ public class ServeCommand implements Callable<Integer> {
                 description = "Let an upload replace an existing object (default: the first upload wins).")
         boolean allowOverwrite;
 
-        @Option(names = "--max-upload-size", paramLabel = "SIZE", defaultValue = "0", converter = SizeConverter.class,
-                description = "Largest upload accepted, e.g. 10G (default: S3's limit, 5T).")
+        @Option(names = "--max-upload-size", paramLabel = "SIZE", defaultValue = "5T", converter = SizeConverter.class,
+                description = "Largest upload accepted, e.g. 10G (default: S3's limit, ${DEFAULT-VALUE}).")
         long maxUploadSize;
 
         @Option(names = "--upload-part-size", paramLabel = "SIZE", defaultValue = "8M", converter = SizeConverter.class,
@@ -209,7 +209,7 @@ public class ServeCommand implements Callable<Integer> {
         Duration drainTimeout;
 
         @Option(names = "--io-threads", paramLabel = "N", defaultValue = "0",
-                description = "Network threads (default: one per processor).")
+                description = "Network threads; 0 (the default) means one per processor.")
         int ioThreads;
 
         @Option(names = "--max-ranges", paramLabel = "N", defaultValue = "100",

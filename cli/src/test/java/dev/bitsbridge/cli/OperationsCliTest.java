@@ -109,6 +109,8 @@ class OperationsCliTest {
         assertTrue(shown.contains("drain-timeout = 10s    # command line"), shown);
         assertTrue(shown.contains("idle-timeout = 5m    # config file"), shown);
         assertTrue(shown.contains("max-connections = 1024    # default"), shown);
+        assertTrue(shown.contains("max-upload-size = 5T    # default"), shown);
+        assertTrue(shown.contains("io-threads = 0    # default: one per processor, "), shown);
 
         // What it prints reads back as a config file with the same values.
         Path again = Files.writeString(dir.resolve("shown.conf"), shown.replace("Authorization: ****", "A: b"));
@@ -116,6 +118,24 @@ class OperationsCliTest {
         assertEquals(9300, c.port());
         assertEquals(Duration.ofMinutes(5), c.idleTimeout());
         assertEquals(Duration.ofSeconds(10), c.drainTimeout());
+    }
+
+    @Test
+    void configShowGivesEffectiveValuesOfDerivedOptions(@TempDir Path dir) throws Exception {
+        Path ca = Files.writeString(dir.resolve("corp-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        assertEquals(0, run(Map.of("AWS_CA_BUNDLE", ca.toString(), "HOME", dir.toString()), "config", "show"),
+                err.toString());
+        String shown = out.toString();
+        assertTrue(shown.contains("ca-bundle = " + ca + "    # environment AWS_CA_BUNDLE"), shown);
+        assertTrue(shown.contains("state-dir = " + StateFilesDefault.of() + "    # default"), shown);
+        assertFalse(shown.contains("(not set)") && shown.contains("# ca-bundle ="), shown);
+    }
+
+    /** The state folder serve uses by default on this machine. */
+    private static final class StateFilesDefault {
+        static String of() {
+            return dev.bitsbridge.proxy.state.StateFiles.defaultDir().toString();
+        }
     }
 
     @Test

@@ -192,6 +192,10 @@ public final class BitsBridgeServer implements AutoCloseable {
         }
         log.info("bitsbridge {} listening on http://{}:{} ({} transport)", version(), bind.getHostString(), port(),
                 transport.name());
+        // The limits in force, for an operator tracing a problem (nothing here is a secret).
+        log.debug("limits: {} event-loop threads, {} connections, upstream timeout {}, idle timeout {}, drain {},"
+                + " {} ranges per request, uploads {}", threads, config.maxConnections(), config.upstreamTimeout(),
+                config.idleTimeout(), config.drainTimeout(), config.maxRanges(), config.allowUpload() ? "on" : "off");
         return this;
     }
 
