@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code date}: the Date header on every response;</li>
  *   <li>{@code flow}: one message per {@code read()} (autoRead is off);</li>
  *   <li>{@code access-log}, {@code observe} (active transfers, request metrics), {@code cors},
- *       {@code guard}, then {@code proxy}, which serves.</li>
+ *       {@code guard}, {@code expect} (100-continue when the body is wanted, 417 for other
+ *       expectations), then {@code proxy}, which serves.</li>
  * </ol>
  */
 final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel> {
@@ -55,6 +56,7 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
         p.addLast("observe", new TransferTracker(server.transfers(), server.events()));
         p.addLast("cors", new CorsHandler(policy));
         p.addLast("guard", guard);
+        p.addLast("expect", new ExpectContinueHandler());
         p.addLast("proxy", new ProxyRequestHandler(server));
     }
 
