@@ -10,13 +10,16 @@ import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * What a GET or HEAD asks for, in plain terms: whether a body is wanted, the ranges, the
- * preconditions, and the conditional headers to forward to S3 (so S3 can refuse early and spare
- * the transfer; the proxy still checks the answer itself).
+ * preconditions, and the conditional headers the proxy itself puts on its upstream requests.
  *
- * <p>Only the entity-tag conditionals are forwarded. Date conditionals are evaluated by the proxy
- * alone, on the Last-Modified of the answer, at HTTP's one-second granularity: some S3-compatible
- * servers (s3proxy among them) compare them at millisecond precision and answer 412 to a BITS job
- * whose {@code If-Unmodified-Since} is exactly the Last-Modified it was given.
+ * <p>The client's conditionals are never forwarded: the proxy decides them alone, in RFC 9110
+ * §13.2.2 order, on the validators of the answer. Upstreams disagree with the RFC and with each
+ * other (s3rver answers {@code If-Match: "x"} with {@code If-None-Match: <etag>} 304 instead of
+ * 412, and its 304 carries no ETag; s3proxy fails an {@code If-Match} list that contains the ETag,
+ * compares dates at millisecond precision and so answers 412 to a BITS job whose
+ * {@code If-Unmodified-Since} is exactly the Last-Modified it was given). The only conditional
+ * sent upstream is the proxy's own {@code If-Match} pin on an ETag it already knows
+ * ({@link #pinned}), so that the pieces of one answer come from one version.
  */
 public record DownloadRequest(boolean head, RangeHeader range, Preconditions preconditions,
         HttpHeaders forwardedConditionals) {
@@ -35,17 +38,12 @@ public record DownloadRequest(boolean head, RangeHeader range, Preconditions pre
                 h.get(HttpHeaderNames.IF_UNMODIFIED_SINCE),
                 h.get(UNLESS_MODIFIED_SINCE),
                 range.isPresent() ? h.get(HttpHeaderNames.IF_RANGE) : null);
-        HttpHeaders fwd = new DefaultHttpHeaders();
-        copyIfPresent(h, fwd, HttpHeaderNames.IF_MATCH);
-        copyIfPresent(h, fwd, HttpHeaderNames.IF_NONE_MATCH);
-        return new DownloadRequest(head, range, pre, fwd);
+        return new DownloadRequest(head, range, pre, new DefaultHttpHeaders());
     }
 
-    private static void copyIfPresent(HttpHeaders from, HttpHeaders to, CharSequence name) {
-        String v = from.get(name);
-        if (v != null) {
-            to.set(name, v);
-        }
+    /** Whether the proxy pinned this request to a known version (its own If-Match). */
+    boolean isPinned() {
+        return forwardedConditionals.contains(HttpHeaderNames.IF_MATCH);
     }
 
     /** The same request for the whole object (If-Range did not hold). */

@@ -73,9 +73,9 @@ final class MultiRangeDownload implements Transfer, S3Caller.Callback {
         }
         int status = head.status().code();
         if (status == 304 || status == 412) {
+            // The HEAD carried no conditions (the proxy decides them below): not S3's to refuse.
             Drain.drain(ex);
-            UpstreamReplies.conditional(out, status == 304 ? HttpResponseStatus.NOT_MODIFIED
-                    : HttpResponseStatus.PRECONDITION_FAILED, UpstreamReplies.metadata(head));
+            out.error(BridgeError.UPSTREAM_ERROR, "S3 answered " + status + " to a request without conditions");
             return;
         }
         if (status == 416 && source.headViaRangedGet()) {

@@ -27,10 +27,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * <p>The range goes upstream as the client wrote it, so S3 does the clipping and no extra request
  * is needed; the answer's Content-Range is then checked against what the proxy itself computes. If
  * S3 sent more than asked (a whole object, a wider range) the proxy slices; if it sent something
- * else it asks once more for the exact absolute range. Conditionals go upstream too, and are
- * evaluated again here on S3's validators. If-Range is decided here, never sent: on a mismatch
- * the range request is dropped and the whole object fetched. An expired presigned URL is replaced
- * once, when the source can do that.
+ * else it asks once more for the exact absolute range. Conditionals are decided here alone, on
+ * the answer's validators (see {@link DownloadRequest}); If-Range too: on a mismatch the range
+ * request is dropped and the whole object fetched. An expired presigned URL is replaced once, when
+ * the source can do that.
+ *
+ * <p>The upstream is not trusted to be S3: an answer that contradicts itself (a 206 whose
+ * Content-Range does not parse or disagrees with its Content-Length, a 416 for a range the object
+ * has) is checked against the object's metadata from a HEAD, and the proxy answers by its own
+ * rules: 416 {@code bytes *}{@code /0} for any range of an empty object, else a 502 saying what was
+ * wrong, never bytes that look complete but are not. The HEAD of a missing or forbidden object
+ * asks again with a one-byte GET so its answer (status, Content-Length) is the GET's.
  *
  * <p>Threading: confined to the client's event loop.
  */
@@ -52,6 +59,8 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
     private boolean absoluteRetried;
     private boolean refreshed;
     private boolean headEmulated;
+    /** A HEAD got an error: asked again as a GET, whose error document is what a GET would say. */
+    private boolean getForHead;
     private String lastRange;
 
     ObjectDownload(ClientResponse out, ObjectSource source, DownloadRequest request) {
@@ -67,7 +76,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
     private void send(String rangeHeader, boolean fresh) {
         state = State.REQUESTING;
         lastRange = rangeHeader;
-        headEmulated = request.head() && source.headViaRangedGet();
+        headEmulated = request.head() && (source.headViaRangedGet() || getForHead);
         String method = request.head() && !headEmulated ? "HEAD" : "GET";
         Sources.request(source, method, fresh, out, r -> {
             if (state == State.DONE) {
@@ -98,17 +107,15 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         }
         switch (status) {
             case 200, 206 -> onObject(ex, head);
-            case 304, 412 -> {
-                Drain.drain(ex);
-                finishWith(() -> UpstreamReplies.conditional(out, HttpResponseStatus.valueOf(status),
-                        UpstreamReplies.metadata(head)));
-            }
+            case 304, 412 -> upstreamConditional(ex, head);
             case 416 -> ErrorBodyReader.read(ex, body -> {
                 long size = UpstreamReplies.unsatisfiedSize(head, body);
-                if (size >= 0) {
+                RangeSpec spec = request.range().isPresent() ? request.range().specs().get(0) : null;
+                if (size >= 0 && request.preconditions().isEmpty() && spec != null && spec.resolve(size) == null) {
                     finishWith(() -> UpstreamReplies.unsatisfiable(out, size));
                 } else {
-                    probeSizeFor416();
+                    // No size, conditions to decide first, or a 416 the size does not explain.
+                    probeAndDecide("S3 refused a range the object has (416 for " + lastRange + ")");
                 }
             });
             default -> onError(ex, head);
@@ -135,9 +142,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
                 respondHead(new ObjectMetadata(Math.max(size, 0), m.etag(), m.lastModified(), null));
             });
         } else if (status == 304 || status == 412) {
-            Drain.drain(ex);
-            finishWith(() -> UpstreamReplies.conditional(out, HttpResponseStatus.valueOf(status),
-                    UpstreamReplies.metadata(head)));
+            upstreamConditional(ex, head);
         } else {
             onError(ex, head);
         }
@@ -159,6 +164,12 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
 
     private void onObject(UpstreamExchange ex, HttpResponse head) {
         ObjectMetadata meta = UpstreamReplies.metadata(head);
+        if (meta.size() < 0 && head.status().code() == 206) {
+            ex.abort();
+            probeAndDecide(UpstreamChecks.partialProblem(head,
+                    ContentRange.parse(head.headers().get(HttpHeaderNames.CONTENT_RANGE))));
+            return;
+        }
         if (meta.size() < 0) {
             ex.abort();
             finishWith(() -> out.error(BridgeError.UPSTREAM_ERROR, "S3 did not say how large the object is"));
@@ -177,8 +188,16 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
             finishWith(() -> out.head(HttpResponseStatus.OK, ResponseHeaders.whole(meta)));
             return;
         }
-        ContentRange got = head.status().code() == 206
-                ? ContentRange.parse(head.headers().get(HttpHeaderNames.CONTENT_RANGE)) : null;
+        ContentRange got = null;
+        if (head.status().code() == 206) {
+            got = ContentRange.parse(head.headers().get(HttpHeaderNames.CONTENT_RANGE));
+            String why = UpstreamChecks.partialProblem(head, got);
+            if (why != null) {
+                ex.abort();
+                probeAndDecide(why);
+                return;
+            }
+        }
         long bodyStart = got == null ? 0 : got.range().first();
         long bodyLength = got == null ? meta.size() : got.range().length();
 
@@ -242,6 +261,14 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
 
     /** An S3 error: an expired presigned URL is replaced once if the source can; the rest is mapped. */
     private void onError(UpstreamExchange ex, HttpResponse head) {
+        if (request.head() && !headEmulated && head.status().code() < 500) {
+            // A HEAD's error has no body, so its message (and Content-Length) would differ from
+            // the GET's: ask as a GET once, and answer what the GET would (without the body).
+            Drain.drain(ex);
+            getForHead = true;
+            send(null, false);
+            return;
+        }
         if (head.status().code() != 403) {
             state = State.DONE;
             UpstreamReplies.error(out, ex, head);
@@ -266,30 +293,58 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         });
     }
 
-    /** A 416 without a size: ask for the size with a HEAD (or its emulation), then answer. */
-    private void probeSizeFor416() {
+    /** S3 answered 304 or 412: only the proxy's own pin asks for that; anything else is not S3's to decide. */
+    private void upstreamConditional(UpstreamExchange ex, HttpResponse head) {
+        Drain.drain(ex);
+        int status = head.status().code();
+        if (status == 412 && request.isPinned()) {
+            // The object changed since the proxy learnt its ETag: the pin did its job.
+            finishWith(() -> UpstreamReplies.conditional(out, HttpResponseStatus.PRECONDITION_FAILED,
+                    UpstreamReplies.metadata(head)));
+        } else {
+            finishWith(() -> out.error(BridgeError.UPSTREAM_ERROR,
+                    "S3 answered " + status + " to a request without conditions"));
+        }
+    }
+
+    /**
+     * The upstream's answer cannot be used as it is: learn the object's metadata with a HEAD (or
+     * its one-byte GET emulation) and answer from that by the proxy's own rules.
+     *
+     * @param why what was wrong with the answer, for the 502 if the metadata does not explain it
+     */
+    private void probeAndDecide(String why) {
         boolean emulate = source.headViaRangedGet();
+        state = State.REQUESTING;
         Sources.request(source, emulate ? "GET" : "HEAD", false, out, r -> {
+            if (state == State.DONE) {
+                return;
+            }
             if (emulate) {
                 r.header(HttpHeaderNames.RANGE, "bytes=0-0");
             }
             call = source.caller().call(out.ctx().channel().eventLoop(), r, new S3Caller.Callback() {
                 @Override
                 public void onResponse(UpstreamExchange ex, HttpResponse head) {
+                    out.upstreamHead(head);
+                    exchange = ex;
                     int s = head.status().code();
-                    long size = s == 200 || s == 206 ? UpstreamReplies.metadata(head).size() : -1;
-                    if (s == 200 && emulate) {
-                        ex.abort();
-                    } else {
-                        Drain.drain(ex);
-                    }
-                    finishWith(() -> {
-                        if (size >= 0) {
-                            UpstreamReplies.unsatisfiable(out, size);
+                    if (s == 200 || s == 206) {
+                        if (s == 200 && emulate) {
+                            ex.abort();
                         } else {
-                            out.error(BridgeError.RANGE_NOT_SATISFIABLE, null);
+                            Drain.drain(ex);
                         }
-                    });
+                        decideFromMetadata(UpstreamReplies.metadata(head), why);
+                    } else if (s == 416 && emulate) {
+                        // A one-byte range of an empty object: it exists and is empty.
+                        Drain.drain(ex);
+                        decideFromMetadata(UpstreamReplies.metadata(head).withSize(0), why);
+                    } else if (s == 304 || s == 412) {
+                        upstreamConditional(ex, head);
+                    } else {
+                        finishWith(() -> UpstreamReplies.error(out, ex, head));
+                    }
                 }
 
                 @Override
@@ -298,6 +353,33 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
                 }
             });
         }, this::onError);
+    }
+
+    /** Answers without a body from the object's metadata: conditionals, then the range. */
+    private void decideFromMetadata(ObjectMetadata meta, String why) {
+        if (meta.size() < 0) {
+            finishWith(() -> out.error(BridgeError.UPSTREAM_ERROR, "S3 did not say how large the object is"));
+            return;
+        }
+        Outcome outcome = request.preconditions().evaluate(meta.etag(), meta.lastModified());
+        if (outcome != Outcome.PROCEED) {
+            finishWith(() -> UpstreamReplies.conditional(out, outcome == Outcome.NOT_MODIFIED
+                    ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.PRECONDITION_FAILED, meta));
+            return;
+        }
+        boolean ranged = request.range().isPresent() && request.preconditions().rangeApplies(meta.etag(),
+                meta.lastModified());
+        if (ranged && request.range().specs().get(0).resolve(meta.size()) == null) {
+            finishWith(() -> UpstreamReplies.unsatisfiable(out, meta.size()));
+        } else if (!ranged && meta.size() == 0) {
+            // An empty object whose GET came back garbled: its whole body is known to be nothing.
+            finishWith(() -> {
+                out.head(HttpResponseStatus.OK, ResponseHeaders.whole(meta));
+                out.finish();
+            });
+        } else {
+            finishWith(() -> out.error(BridgeError.UPSTREAM_ERROR, why));
+        }
     }
 
     @Override

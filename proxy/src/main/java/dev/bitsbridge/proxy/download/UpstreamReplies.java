@@ -8,6 +8,7 @@ import dev.bitsbridge.proxy.http.EntityTags;
 import dev.bitsbridge.proxy.http.HttpDates;
 import dev.bitsbridge.proxy.http.ObjectMetadata;
 import dev.bitsbridge.proxy.http.ResponseHeaders;
+import dev.bitsbridge.proxy.http.StoredHeaders;
 import dev.bitsbridge.proxy.s3.S3Errors;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -46,16 +47,25 @@ final class UpstreamReplies {
             size = HttpUtil.getContentLength(head, -1L);
         }
         return new ObjectMetadata(size, EntityTags.quoted(h.get(HttpHeaderNames.ETAG)),
-                lastModified(h), h.get(HttpHeaderNames.CONTENT_TYPE));
+                lastModified(h), h.get(HttpHeaderNames.CONTENT_TYPE), StoredHeaders.from(h));
     }
 
     private static Instant lastModified(HttpHeaders h) {
         return HttpDates.parse(h.get(HttpHeaderNames.LAST_MODIFIED));
     }
 
-    /** 304 or 412 decided by the proxy or by S3: validators only, no body. */
+    /**
+     * 304 or 412, decided by the proxy on the object's validators. A 304 has no body and no
+     * Content-Length (RFC 9110 §8.6: a 304 may only repeat the 200's, and 0 is not it; the
+     * connection stays usable because a 304 never has content); a 412 has a one-line body.
+     */
     static void conditional(ClientResponse out, HttpResponseStatus status, ObjectMetadata meta) {
         DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status);
+        if (status.code() == 304) {
+            r.headers().set(ResponseHeaders.notModified(meta));
+            out.full(r);
+            return;
+        }
         r.headers().set(ResponseHeaders.conditional(meta));
         if (status.code() == 412) {
             byte[] msg = "412 Precondition Failed: the object has changed\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

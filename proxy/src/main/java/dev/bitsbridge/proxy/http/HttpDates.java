@@ -45,6 +45,8 @@ public final class HttpDates {
 
     private static volatile Parsed lastParsed = new Parsed("", null);
     private static volatile Parsed lastFormatted = new Parsed("", Instant.EPOCH);
+    /** The Date header of this second: its own slot, so it never evicts the Last-Modified above. */
+    private static volatile Parsed currentSecond = new Parsed("", Instant.EPOCH);
 
     private HttpDates() {
     }
@@ -56,6 +58,22 @@ public final class HttpDates {
         }
         String s = IMF_FIXDATE.format(instant);
         lastFormatted = new Parsed(s, Instant.ofEpochSecond(instant.getEpochSecond()));
+        return s;
+    }
+
+    /**
+     * The current time as an IMF-fixdate, for the Date header every response carries (RFC 9110
+     * §6.6.1); formatted once per second whatever the request rate.
+     */
+    public static String now() {
+        long second = System.currentTimeMillis() / 1000;
+        Parsed p = currentSecond;
+        if (p.instant.getEpochSecond() == second && !p.text.isEmpty()) {
+            return p.text;
+        }
+        Instant i = Instant.ofEpochSecond(second);
+        String s = IMF_FIXDATE.format(i);
+        currentSecond = new Parsed(s, i);
         return s;
     }
 

@@ -8,8 +8,10 @@ import io.netty.handler.codec.http.HttpHeaders;
 /**
  * Builds the headers the proxy sends for an object, the same for HEAD and GET (BITS compares
  * them). Every success carries Content-Length (no chunking: BITS needs the size), Accept-Ranges,
- * Last-Modified and ETag. Content-Encoding is never relayed: the stored bytes are served as they
- * are, and a client told "gzip" would decode them and see another length.
+ * Last-Modified and ETag, and the stored headers a direct download from S3 would carry
+ * ({@link StoredHeaders}: Content-Disposition, Content-Encoding, Content-Language, Cache-Control,
+ * Expires, x-amz-meta-*). Content-Encoding goes with the stored bytes and their stored length,
+ * exactly as S3 sends them; the proxy never compresses anything itself.
  */
 public final class ResponseHeaders {
 
@@ -19,6 +21,7 @@ public final class ResponseHeaders {
     /** Headers for a 200 with the whole object, or for the HEAD of it. */
     public static HttpHeaders whole(ObjectMetadata meta) {
         HttpHeaders h = validators(meta);
+        stored(meta, h, true);
         h.set(HttpHeaderNames.CONTENT_LENGTH, meta.size());
         h.set(HttpHeaderNames.CONTENT_TYPE, contentType(meta));
         return h;
@@ -27,6 +30,7 @@ public final class ResponseHeaders {
     /** Headers for a single-range 206. */
     public static HttpHeaders partial(ObjectMetadata meta, ByteRange range) {
         HttpHeaders h = validators(meta);
+        stored(meta, h, true);
         h.set(HttpHeaderNames.CONTENT_LENGTH, range.length());
         h.set(HttpHeaderNames.CONTENT_TYPE, contentType(meta));
         h.set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(meta.size()));
@@ -36,6 +40,10 @@ public final class ResponseHeaders {
     /** Headers for a multi-range 206. */
     public static HttpHeaders multipart(ObjectMetadata meta, MultipartByteranges body) {
         HttpHeaders h = validators(meta);
+        // Content-Encoding and Content-Language describe the object, not the multipart body that
+        // carries pieces of it: on the outer message they would tell a client to decode the
+        // multipart framing itself.
+        stored(meta, h, false);
         h.set(HttpHeaderNames.CONTENT_LENGTH, body.contentLength());
         h.set(HttpHeaderNames.CONTENT_TYPE, body.contentType());
         return h;
@@ -49,7 +57,17 @@ public final class ResponseHeaders {
         return h;
     }
 
-    /** Headers for a 304 or 412: validators only, no representation metadata. */
+    /**
+     * Headers for a 304 (RFC 9110 §15.4.5: the validators and the Cache-Control and Expires a 200
+     * would carry, no Content-Length, no other representation metadata).
+     */
+    public static HttpHeaders notModified(ObjectMetadata meta) {
+        HttpHeaders h = conditional(meta);
+        StoredHeaders.forNotModified(meta.stored(), h);
+        return h;
+    }
+
+    /** Headers for a 412 (and the validators of a 304): validators only. */
     public static HttpHeaders conditional(ObjectMetadata meta) {
         HttpHeaders h = new DefaultHttpHeaders();
         if (meta.etag() != null) {
@@ -65,6 +83,14 @@ public final class ResponseHeaders {
         HttpHeaders h = conditional(meta);
         h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
         return h;
+    }
+
+    private static void stored(ObjectMetadata meta, HttpHeaders h, boolean representation) {
+        for (var e : meta.stored().entrySet()) {
+            if (representation || !(e.getKey().equals("content-encoding") || e.getKey().equals("content-language"))) {
+                h.set(e.getKey(), e.getValue());
+            }
+        }
     }
 
     private static String contentType(ObjectMetadata meta) {

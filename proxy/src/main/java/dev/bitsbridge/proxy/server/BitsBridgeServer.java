@@ -148,7 +148,7 @@ public final class BitsBridgeServer implements AutoCloseable {
             endpoints.add(new UploadEndpoints(uploads));
         }
         ShareGate shares = shareGate(keyMapper, downloads, endpoints);
-        context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints), uploadEndpoint,
+        context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints, config.allowUpload()), uploadEndpoint,
                 shares, transfers, metrics);
         UpstreamClient up = upstream;
         ServerContext ctx = context;

@@ -17,12 +17,16 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code idle}: closes connections with no traffic either way for {@code --idle-timeout};</li>
  *   <li>{@code slow-request}: request heads must arrive within {@code --request-header-timeout};</li>
  *   <li>{@code decoder}/{@code encoder}: HTTP/1.1, with header and line limits;</li>
+ *   <li>{@code date}: the Date header on every response;</li>
  *   <li>{@code flow}: one message per {@code read()} (autoRead is off);</li>
  *   <li>{@code access-log}, {@code observe} (active transfers, request metrics), {@code cors},
- *       {@code guard}, then {@code proxy}, which serves.</li>
+ *       {@code guard}, {@code expect} (100-continue when the body is wanted, 417 for other
+ *       expectations), then {@code proxy}, which serves.</li>
  * </ol>
  */
 final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel> {
+
+    private static final DateHeaderHandler DATE = new DateHeaderHandler();
 
     private final ProxyConfig config;
     private final ServerContext server;
@@ -46,11 +50,13 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
         p.addLast("slow-request", new SlowRequestHandler(config.requestHeaderTimeout().toNanos()));
         p.addLast("decoder", new StrictRequestDecoder(config.maxInitialLineLength(), config.maxHeaderSize()));
         p.addLast("encoder", new HttpResponseEncoder());
+        p.addLast("date", DATE);
         p.addLast("flow", new FlowControlHandler());
         p.addLast("access-log", new AccessLogHandler());
         p.addLast("observe", new TransferTracker(server.transfers(), server.events()));
         p.addLast("cors", new CorsHandler(policy));
         p.addLast("guard", guard);
+        p.addLast("expect", new ExpectContinueHandler());
         p.addLast("proxy", new ProxyRequestHandler(server));
     }
 

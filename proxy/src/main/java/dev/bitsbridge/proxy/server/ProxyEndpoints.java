@@ -29,15 +29,19 @@ import java.util.Set;
 final class ProxyEndpoints {
 
     static final String ALLOW = "GET, HEAD, OPTIONS";
+    static final String ALLOW_WITH_UPLOADS = "GET, HEAD, OPTIONS, BITS_POST";
     private static final Set<String> KNOWN_METHODS = Set.of("POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT");
 
     private final String version;
     private final List<ProxyEndpoint> endpoints;
     private final Instant started = Instant.now();
+    private final String allow;
 
-    ProxyEndpoints(String version, List<ProxyEndpoint> endpoints) {
+    /** @param uploads BITS_POST is served (RFC 9110 §10.2.1: Allow lists every method the target supports) */
+    ProxyEndpoints(String version, List<ProxyEndpoint> endpoints, boolean uploads) {
         this.version = version;
         this.endpoints = List.copyOf(endpoints);
+        this.allow = uploads ? ALLOW_WITH_UPLOADS : ALLOW;
     }
 
     Transfer handle(HttpRequest req, String rawPath, ByteBuf body, ClientResponse out) {
@@ -57,17 +61,25 @@ final class ProxyEndpoints {
         return null;
     }
 
+    /**
+     * OPTIONS, for {@code *} (the server) or any path: 204 with Allow. Answered before the path is
+     * read, since {@code OPTIONS *} has none and a path's methods do not depend on it.
+     */
+    void options(ClientResponse out) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+        r.headers().set(HttpHeaderNames.ALLOW, allow);
+        out.full(r);
+    }
+
     void otherMethod(HttpRequest req, ClientResponse out) {
         String m = req.method().name();
         if (m.equals("OPTIONS")) {
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
-            r.headers().set(HttpHeaderNames.ALLOW, ALLOW);
-            out.full(r);
+            options(out);
             return;
         }
-        HttpHeaders allow = new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, ALLOW);
+        HttpHeaders allow = new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, this.allow);
         if (KNOWN_METHODS.contains(m)) {
-            out.error(BridgeError.METHOD_NOT_ALLOWED, m + " is not supported; this proxy serves GET and HEAD", allow);
+            out.error(BridgeError.METHOD_NOT_ALLOWED, m + " is not supported; this proxy serves " + this.allow, allow);
         } else {
             out.error(BridgeError.NOT_IMPLEMENTED, "unknown method", allow);
         }

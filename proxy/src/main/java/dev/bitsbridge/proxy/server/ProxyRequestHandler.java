@@ -167,6 +167,10 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     private void handle(ChannelHandlerContext ctx, HttpRequest req) {
         boolean keepAlive = HttpUtil.isKeepAlive(req) && !server.draining();
         response = new ClientResponse(ctx, keepAlive, req.method().equals(HttpMethod.HEAD), this::responseDone);
+        if (req.method().equals(HttpMethod.OPTIONS)) {
+            server.endpoints().options(response); // before the path: OPTIONS * has none
+            return;
+        }
         String rawPath;
         try {
             rawPath = RequestPath.rawPath(req.uri());
