@@ -120,6 +120,18 @@ public final class BitsBridgeCli implements Runnable {
     }
 
     static String describe(Throwable t) {
+        // File-system errors carry only the path as their message ("bitsbridge: /x/y" says nothing).
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.nio.file.FileSystemException fe) {
+                String what = fe instanceof java.nio.file.FileAlreadyExistsException
+                        ? "it exists and is not a folder"
+                        : fe instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                        : fe instanceof java.nio.file.NoSuchFileException ? "no such file or folder"
+                        : fe instanceof java.nio.file.NotDirectoryException ? "it is not a folder"
+                        : fe.getReason() != null ? fe.getReason() : fe.getClass().getSimpleName();
+                return "cannot use " + fe.getFile() + ": " + what;
+            }
+        }
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

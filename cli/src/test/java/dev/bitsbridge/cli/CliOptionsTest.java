@@ -93,7 +93,7 @@ class CliOptionsTest {
 
     @Test
     void awsCaBundleIsHonouredLikeTheAwsCli(@TempDir Path dir) throws Exception {
-        Path pem = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        Path pem = dev.bitsbridge.proxy.testing.TestCertificates.caBundle(dir.resolve("ca.pem"));
         ProxyConfig c = serveConfig(Map.of("AWS_CA_BUNDLE", pem.toString()), "--region", "us-east-1");
         assertEquals(pem, c.caBundle());
         CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,

@@ -122,7 +122,7 @@ class OperationsCliTest {
 
     @Test
     void configShowGivesEffectiveValuesOfDerivedOptions(@TempDir Path dir) throws Exception {
-        Path ca = Files.writeString(dir.resolve("corp-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        Path ca = dev.bitsbridge.proxy.testing.TestCertificates.caBundle(dir.resolve("corp-ca.pem"));
         assertEquals(0, run(Map.of("AWS_CA_BUNDLE", ca.toString(), "HOME", dir.toString()), "config", "show"),
                 err.toString());
         String shown = out.toString();

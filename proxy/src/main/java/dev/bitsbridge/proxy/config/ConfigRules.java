@@ -43,6 +43,12 @@ final class ConfigRules {
         if (c.caBundle() != null && !Files.isReadable(c.caBundle())) {
             throw bad("the CA bundle " + c.caBundle() + " does not exist or cannot be read");
         }
+        if (c.caBundle() != null) {
+            caBundleHoldsCertificates(c);
+        }
+        if (c.stateDir() != null && Files.exists(c.stateDir()) && !Files.isDirectory(c.stateDir())) {
+            throw bad("--state-dir " + c.stateDir() + " is a file; it must be a folder (or not exist yet)");
+        }
         if (c.urlVendor() != null) {
             if (!isHttpUrl(c.urlVendor())) {
                 throw bad("--url-vendor must be an http:// or https:// URL");
@@ -87,6 +93,28 @@ final class ConfigRules {
         }
         if (c.maxUploadSize() < 0) {
             throw bad("--max-upload-size must not be negative");
+        }
+    }
+
+    /**
+     * A CA bundle must hold at least one PEM certificate: a key file or a DER file given by mistake
+     * would otherwise only fail the first TLS connection, minutes later, with a cryptic reason.
+     */
+    private static void caBundleHoldsCertificates(ProxyConfig c) {
+        try {
+            byte[] pem = Files.readAllBytes(c.caBundle());
+            String text = new String(pem, java.nio.charset.StandardCharsets.US_ASCII);
+            if (!text.contains("-----BEGIN CERTIFICATE-----")) {
+                throw bad("the CA bundle " + c.caBundle() + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+                        + (text.contains("PRIVATE KEY") ? "; it looks like a private key" : ""));
+            }
+            java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new java.io.ByteArrayInputStream(pem));
+        } catch (java.io.IOException e) {
+            throw bad("the CA bundle " + c.caBundle() + " cannot be read: " + e.getMessage());
+        } catch (java.security.cert.CertificateException e) {
+            throw bad("the CA bundle " + c.caBundle() + " holds a certificate that cannot be parsed: "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
     }
 

@@ -176,9 +176,15 @@ public final class BitsBridgeServer implements AutoCloseable {
         } catch (Exception e) {
             // The native transport reports "bind(..) failed: Address already in use" as its own
             // exception type; callers get one they can recognise.
-            if (e instanceof java.net.BindException || String.valueOf(e.getMessage()).contains("in use")) {
-                java.net.BindException be = new java.net.BindException(
-                        "address already in use: " + config.bindAddress() + ":" + config.port());
+            String m = String.valueOf(e.getMessage());
+            String why = m.contains("in use") ? "address already in use"
+                    : m.contains("assign requested address") || m.contains("not available")
+                            ? "no network interface of this machine has the address " + config.bindAddress()
+                                    + " (use 127.0.0.1, 0.0.0.0 or an address this machine has)"
+                    : m.contains("ermission denied") ? "permission denied (ports below 1024 need privileges)"
+                    : null;
+            if (e instanceof java.net.BindException || why != null) {
+                java.net.BindException be = new java.net.BindException(why != null ? why : m);
                 be.initCause(e);
                 throw be;
             }

@@ -27,6 +27,21 @@ class ConfigRulesTest {
     }
 
     @Test
+    void caBundleMustHoldCertificatesAndStateDirMustBeAFolder(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path key = java.nio.file.Files.writeString(dir.resolve("key.pem"),
+                "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+        assertTrue(refusal(b -> b.caBundle(key)).endsWith("holds no PEM certificate (-----BEGIN CERTIFICATE-----);"
+                + " it looks like a private key"));
+        Path broken = java.nio.file.Files.writeString(dir.resolve("broken.pem"),
+                "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n");
+        assertTrue(refusal(b -> b.caBundle(broken)).contains("cannot be parsed"));
+        Path file = java.nio.file.Files.writeString(dir.resolve("afile"), "x");
+        assertTrue(refusal(b -> b.stateDir(file)).equals("--state-dir " + file
+                + " is a file; it must be a folder (or not exist yet)"));
+    }
+
+    @Test
     void eachRuleNamesItsOption() {
         assertTrue(refusal(b -> b.port(70000)).startsWith("--port must be between 0 and 65535"));
         assertTrue(refusal(b -> b.endpoint(URI.create("ftp://x"))).startsWith("--endpoint must be an http://"));
