@@ -150,6 +150,12 @@ class UploadConformanceTest {
         try (BitsBridgeServer server = start(b, BUCKET, false);
                 BitsUploadClient c = new BitsUploadClient(server.port())) {
             Answer created = c.createSession("/" + key);
+            HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + "/_bitsbridge/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String check = new ObjectMapper().readTree(ready.body()).path("checks").path("uploads").asText();
+            assertTrue(check.startsWith(b.conditionalWrites() ? "conditional writes honoured"
+                    : "conditional writes not honoured"), "the probe's finding is in /_bitsbridge/ready: " + check);
             if (!b.conditionalWrites()) {
                 // The endpoint ignores If-None-Match: *, so the proxy refuses rather than overwrite.
                 assertEquals(403, created.status(), created.headers().toString());
