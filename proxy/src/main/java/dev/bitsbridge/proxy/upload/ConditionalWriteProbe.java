@@ -83,6 +83,15 @@ final class ConditionalWriteProbe {
         }
     }
 
+    /** {@link #check} for a background thread: a failure is logged, and the next upload asks again. */
+    void checkQuietly() {
+        try {
+            check();
+        } catch (RuntimeException e) {
+            log.warn("conditional-write probe failed; it runs again with the next upload: {}", e.getMessage());
+        }
+    }
+
     private static boolean unsupported(SdkException e) {
         return e instanceof S3Exception s && (s.statusCode() == 501 || s.statusCode() == 400);
     }

@@ -111,7 +111,7 @@ public final class UploadService implements AutoCloseable {
         sweeper.scheduleWithFixedDelay(this::sweep, 0, 1, TimeUnit.HOURS);
         if (probe != null && !settings.allowOverwrite()) {
             // At start, so the log says at once whether uploads are exactly-once here.
-            sweeper.execute(this::probeQuietly);
+            sweeper.execute(probe::checkQuietly);
         }
     }
 
@@ -133,14 +133,6 @@ public final class UploadService implements AutoCloseable {
 
     private <T> CompletableFuture<T> async(Supplier<T> work) {
         return CompletableFuture.supplyAsync(work, executor);
-    }
-
-    private void probeQuietly() {
-        try {
-            probe.check();
-        } catch (RuntimeException e) {
-            log.warn("conditional-write probe failed; it is retried with the first upload: {}", e.getMessage());
-        }
     }
 
     /** Whether uploads are exactly-once here, for /_bitsbridge/ready and the log. */
@@ -191,7 +183,7 @@ public final class UploadService implements AutoCloseable {
         });
     }
 
-    /** The session, if it exists and belongs to {@code location}; else the answer to give. */
+    /** The session, if it exists and belongs to {@code location} (null: any); else the answer to give. */
     private Object session(String sessionId, S3Location location) {
         UploadSession s = store.get(sessionId);
         if (s == null) {
@@ -238,11 +230,6 @@ public final class UploadService implements AutoCloseable {
                 }
             }
         });
-    }
-
-    /** Backwards-compatible entry without a location check (tests). */
-    CompletableFuture<FragmentWriter> beginFragment(String sessionId, FragmentRange range, long contentLength) {
-        return beginFragment(sessionId, null, range, contentLength);
     }
 
     private FragmentWriter plan(UploadSession s, FragmentRange range) throws IOException {
@@ -471,15 +458,7 @@ public final class UploadService implements AutoCloseable {
     /** The reply of a completed session (for BITS upload-reply jobs), or null. */
     public Map<String, Object> reply(String idWithoutBraces) {
         UploadSession s = store.get("{" + idWithoutBraces + "}");
-        if (s == null || s.state() != UploadSession.State.COMPLETED) {
-            return null;
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", s.location.key());
-        m.put("etag", s.resultEtag());
-        m.put("versionId", s.resultVersionId());
-        m.put("size", s.total());
-        return m;
+        return s == null ? null : s.replyDocument();
     }
 
     /** Aborts sessions idle longer than the TTL and forgets finished ones after it. */

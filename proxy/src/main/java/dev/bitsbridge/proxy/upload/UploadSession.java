@@ -182,6 +182,19 @@ final class UploadSession {
         }
     }
 
+    /** What a BITS upload-reply job receives once the session is complete; null before. */
+    java.util.Map<String, Object> replyDocument() {
+        if (state != State.COMPLETED) {
+            return null;
+        }
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("key", location.key());
+        m.put("etag", resultEtag);
+        m.put("versionId", resultVersionId);
+        m.put("size", total);
+        return m;
+    }
+
     // ---- persistence ----
 
     ObjectNode toJson(ObjectMapper json) {
