@@ -152,7 +152,7 @@ final class PartPipeline {
             throw new NotVerified("S3 answered ETag " + etag + " for part " + number + " (" + length
                     + " bytes), but their MD5 is " + expected + ": it did not store what was sent");
         }
-        s.partUploaded(new UploadSession.Part(number, etag));
+        s.partUploaded(new UploadSession.Part(number, etag, length));
         store.save(s);
     }
 

@@ -154,7 +154,7 @@ final class S3Uploader implements AutoCloseable {
                 }
             });
             for (Part p : r.parts()) {
-                out.add(new UploadSession.Part(p.partNumber(), p.eTag()));
+                out.add(new UploadSession.Part(p.partNumber(), p.eTag(), p.size() == null ? 0 : p.size()));
             }
             if (!Boolean.TRUE.equals(r.isTruncated())) {
                 break;

@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -169,11 +168,7 @@ public final class UploadService implements AutoCloseable {
                 UploadSession s = new UploadSession(id, location, settings.partSize(), clock.instant());
                 store.add(s);
                 log.info("upload session {} created for {}", id, location);
-                Map<String, String> h = new LinkedHashMap<>();
-                h.put("BITS-Protocol", PROTOCOL);
-                h.put("BITS-Session-Id", id);
-                h.put("Accept-Encoding", "identity");
-                return Reply.ok(h);
+                return Replies.created(PROTOCOL, id);
             } catch (IOException e) {
                 log.error("cannot create an upload session: {}", e.toString());
                 return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
@@ -236,7 +231,7 @@ public final class UploadService implements AutoCloseable {
         switch (s.state()) {
             case COMPLETED -> {
                 // A resent last fragment (its ack was lost): the object is there, ack it again.
-                return FragmentWriter.answer(range.total() == s.total() ? ack(s, s.total(), true)
+                return FragmentWriter.answer(range.total() == s.total() ? Replies.ack(s, s.total(), true)
                         : Reply.fail(BitsError.INVALID_ARG, "this upload is already complete"));
             }
             case FAILED -> {
@@ -266,13 +261,18 @@ public final class UploadService implements AutoCloseable {
             return FragmentWriter.answer(Reply.fail(BitsError.INVALID_ARG, "the total size changed within the session"));
         }
         long received = received(s);
+        if (received == s.total()) {
+            // All bytes are in, yet the session is open: completing failed transiently (a 5xx
+            // answered the last fragment, which the client now resends). Complete again.
+            return FragmentWriter.answer(completeSafely(s));
+        }
         if (range.first() > received) {
             return FragmentWriter.answer(new Reply(BitsError.RANGE_GAP, "gap: the next expected offset is " + received,
                     Map.of("BITS-Received-Content-Range", Long.toString(received), "BITS-Session-Id", s.id)));
         }
         if (range.last() < received) {
             // Bytes we already hold: ignored, acknowledged with where we are.
-            return FragmentWriter.answer(ack(s, received, false));
+            return FragmentWriter.answer(Replies.ack(s, received, false));
         }
         long newBytes = range.last() + 1 - received;
         Reply full = quotas.reserveSpool(newBytes);
@@ -307,19 +307,38 @@ public final class UploadService implements AutoCloseable {
                 long received = received(s);
                 if (received < s.total()) {
                     store.save(s);
-                    return ack(s, received, false);
+                    return Replies.ack(s, received, false);
                 }
-                return complete(s);
             } catch (IOException e) {
                 log.error("upload session {}: {}", s.id, e.toString());
                 return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
             } catch (NotVerified e) {
                 return notVerified(s, e);
             } catch (During e) {
-                Reply r = UpstreamFailures.reply(e.operation, e.cause);
-                return UpstreamFailures.permanent(e.cause) ? fail(s, r) : r;
+                return upstreamFailed(s, e);
             }
+            return completeSafely(s);
         }
+    }
+
+    /** {@link #complete}, with its failures turned into answers. Called with the session locked. */
+    private Reply completeSafely(UploadSession s) {
+        try {
+            return complete(s);
+        } catch (IOException e) {
+            log.error("upload session {}: {}", s.id, e.toString());
+            return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
+        } catch (NotVerified e) {
+            return notVerified(s, e);
+        } catch (During e) {
+            return upstreamFailed(s, e);
+        }
+    }
+
+    /** A permanent refusal ends the session (every later packet is told the same); a transient one does not. */
+    private Reply upstreamFailed(UploadSession s, During e) {
+        Reply r = UpstreamFailures.reply(e.operation, e.cause);
+        return UpstreamFailures.permanent(e.cause) ? fail(s, r) : r;
     }
 
     /** All bytes are in: complete, verified; or discard this upload if the key was taken. */
@@ -330,7 +349,7 @@ public final class UploadService implements AutoCloseable {
         store.save(s);
         store.dropSpool(s);
         log.info("upload session {} completed {} ({} bytes, verified)", s.id, s.location, s.total());
-        return ack(s, s.total(), true);
+        return Replies.ack(s, s.total(), true);
     }
 
     /** S3 stored something other than what was sent: the upload ends, permanently, and says why. */
@@ -372,24 +391,10 @@ public final class UploadService implements AutoCloseable {
             s.completed(PartPipeline.call("HeadObject", () -> s3.etag(s.location)), null);
             store.save(s);
             store.dropSpool(s);
-            return ack(s, s.total(), true);
+            return Replies.ack(s, s.total(), true);
         }
         log.info("upload session {}: {} already exists; discarding this upload", s.id, s.location);
         return fail(s, Reply.fail(BitsError.FILE_EXISTS, "another upload of this object completed first"));
-    }
-
-    static Reply ack(UploadSession s, long received, boolean complete) {
-        Map<String, String> h = new LinkedHashMap<>();
-        h.put("BITS-Session-Id", s.id);
-        h.put("BITS-Received-Content-Range", Long.toString(received));
-        if (complete) {
-            h.put(FragmentWriter.REPLY_MARKER, replyPath(s));
-        }
-        return Reply.ok(h);
-    }
-
-    static String replyPath(UploadSession s) {
-        return "/_bitsbridge/uploads/" + s.id.replace("{", "").replace("}", "") + "/reply";
     }
 
     // ---- Close-Session and Cancel-Session ----

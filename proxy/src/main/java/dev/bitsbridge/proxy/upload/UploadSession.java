@@ -12,9 +12,9 @@ import java.util.List;
 
 /**
  * One BITS upload session: which object it writes, how far it got, and its S3 multipart upload.
- * The bytes not yet in S3 sit in the session's spool file ({@link SpoolFiles}): they start at
- * {@code parts.size() * partSize}. So the offset the server really holds is always
- * {@code parts.size() * partSize + spool length}, which is what a crash recovers to (S3's ListParts,
+ * The bytes not yet in S3 sit in the session's spool file ({@link SpoolFiles}): they start where
+ * the parts end. So the offset the server really holds is always
+ * {@code parts' bytes + spool length}, which is what a crash recovers to (S3's ListParts,
  * or the recorded parts where the endpoint has no ListParts, being the truth for the parts).
  *
  * <p>Changes go through named transitions ({@link #sized}, {@link #multipartStarted},
@@ -33,8 +33,8 @@ final class UploadSession {
         FAILED
     }
 
-    /** A part confirmed by S3. */
-    record Part(int number, String etag) {
+    /** A part confirmed by S3; {@code size} is partSize except for the object's last part. */
+    record Part(int number, String etag, long size) {
     }
 
     final String id;
@@ -106,9 +106,13 @@ final class UploadSession {
         return failureMessage == null ? "another upload of this object completed first" : failureMessage;
     }
 
-    /** Bytes confirmed by S3 as parts. */
+    /** Bytes confirmed by S3 as parts: where the spool starts. */
     long partsBytes() {
-        return parts.size() * partSize;
+        long sum = 0;
+        for (Part p : parts) {
+            sum += p.size();
+        }
+        return sum;
     }
 
     int nextPartNumber() {
@@ -210,7 +214,7 @@ final class UploadSession {
         n.put("uploadId", uploadId);
         ArrayNode a = n.putArray("parts");
         for (Part p : parts) {
-            a.addObject().put("number", p.number()).put("etag", p.etag());
+            a.addObject().put("number", p.number()).put("etag", p.etag()).put("size", p.size());
         }
         n.put("state", state.name());
         n.put("resultEtag", resultEtag);
@@ -228,7 +232,9 @@ final class UploadSession {
         s.total = n.path("total").asLong(-1);
         s.uploadId = text(n, "uploadId");
         for (JsonNode p : n.path("parts")) {
-            s.parts.add(new Part(p.path("number").asInt(), p.path("etag").asText()));
+            // Records from before sizes were kept hold only full parts.
+            s.parts.add(new Part(p.path("number").asInt(), p.path("etag").asText(),
+                    p.path("size").asLong(s.partSize)));
         }
         s.state = State.valueOf(n.path("state").asText("OPEN"));
         s.resultEtag = text(n, "resultEtag");

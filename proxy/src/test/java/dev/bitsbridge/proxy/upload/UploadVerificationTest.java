@@ -171,4 +171,33 @@ class UploadVerificationTest {
         wm.verify(deleteRequestedFor(urlPathEqualTo(KEY)).withQueryParam("uploadId", WireMock.absent()));
         assertTrue(wm.findAll(anyRequestedFor(urlPathEqualTo(KEY))).size() >= 5);
     }
+
+    /**
+     * A transient failure of the completing PUT answers 503; the client's resent last fragment
+     * completes the upload (it used to be acknowledged as "all bytes held" without completing,
+     * and Close-Session then answered 400).
+     */
+    @Test
+    void aTransientFailureOfTheCompletionIsRetriedByTheResentLastFragment() throws Exception {
+        byte[] data = random(300_000);
+        String etag = "\"" + md5(data, 0, data.length) + "\"";
+        stub(WireMock.put(urlPathEqualTo(KEY)).inScenario("s3").whenScenarioStateIs(
+                com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willReturn(aResponse().withStatus(503).withBody("<Error><Code>SlowDown</Code></Error>")));
+        stub(WireMock.put(urlPathEqualTo(KEY)).inScenario("s3").whenScenarioStateIs("up")
+                .willReturn(aResponse().withStatus(200).withHeader("ETag", etag)));
+        stub(WireMock.head(urlPathEqualTo(KEY)).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Length", Long.toString(data.length)).withHeader("ETag", etag)));
+        try (BitsBridgeServer server = proxy(); BitsUploadClient c = new BitsUploadClient(server.port())) {
+            String session = c.createSession("/k.bin").header("BITS-Session-Id");
+            Answer failed = c.fragment("/k.bin", session, data, 0, data.length);
+            assertEquals(503, failed.status(), "transient: the client retries");
+            wm.setScenarioState("s3", "up");
+            Answer resent = c.fragment("/k.bin", session, data, 0, data.length);
+            assertEquals(200, resent.status(), resent.headers().toString());
+            assertEquals(String.valueOf(data.length), resent.header("BITS-Received-Content-Range"));
+            assertTrue(resent.header("BITS-Reply-URL") != null, "this ack completed the upload");
+            assertEquals(200, c.close("/k.bin", session).status());
+        }
+    }
 }
