@@ -183,6 +183,22 @@ public class ServeCommand implements Callable<Integer> {
                 converter = DurationConverter.class,
                 description = "Abort uploads idle this long and remove their spooled data (default: ${DEFAULT-VALUE}).")
         Duration sessionTtl;
+
+        @Option(names = "--max-upload-sessions", paramLabel = "N", defaultValue = "64",
+                description = "Open upload sessions at most; Create-Session beyond gets 503, retried later"
+                        + " (default: ${DEFAULT-VALUE}; 0: no limit).")
+        int maxSessions;
+
+        @Option(names = "--max-spool-bytes", paramLabel = "SIZE", defaultValue = "2G", converter = SizeConverter.class,
+                description = "Upload bytes spooled on disk, all sessions together; fragments beyond get 503,"
+                        + " retried later (default: ${DEFAULT-VALUE}; 0: no limit).")
+        long maxSpoolBytes;
+
+        @Option(names = "--max-fragment-size", paramLabel = "SIZE", defaultValue = "64M",
+                converter = SizeConverter.class,
+                description = "Largest BITS fragment accepted; larger get 413 and BITS sends smaller ones"
+                        + " (default: ${DEFAULT-VALUE}; 0: no limit).")
+        long maxFragmentSize;
     }
 
     static final class Limits {
@@ -303,6 +319,9 @@ public class ServeCommand implements Callable<Integer> {
                 .maxUploadSize(uploads.maxUploadSize)
                 .uploadPartSize(uploads.partSize)
                 .uploadSessionTtl(uploads.sessionTtl)
+                .maxUploadSessions(uploads.maxSessions)
+                .maxSpoolBytes(uploads.maxSpoolBytes)
+                .maxFragmentSize(uploads.maxFragmentSize)
                 .requireToken(sharing.requireToken)
                 .shareSpentMarkers(sharing.spentMarkers);
     }

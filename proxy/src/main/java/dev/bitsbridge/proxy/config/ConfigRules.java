@@ -94,6 +94,9 @@ final class ConfigRules {
         if (c.maxUploadSize() < 0) {
             throw bad("--max-upload-size must not be negative");
         }
+        if (c.maxUploadSessions() < 0 || c.maxSpoolBytes() < 0 || c.maxFragmentSize() < 0) {
+            throw bad("--max-upload-sessions, --max-spool-bytes and --max-fragment-size must be 0 (no limit) or more");
+        }
     }
 
     /**

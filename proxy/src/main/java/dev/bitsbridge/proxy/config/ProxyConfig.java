@@ -43,6 +43,9 @@ public record ProxyConfig(
         long maxUploadSize,
         long uploadPartSize,
         Duration uploadSessionTtl,
+        int maxUploadSessions,
+        long maxSpoolBytes,
+        long maxFragmentSize,
         boolean requireToken,
         boolean shareSpentMarkers) {
 
@@ -104,6 +107,9 @@ public record ProxyConfig(
         b.maxUploadSize = maxUploadSize;
         b.uploadPartSize = uploadPartSize;
         b.uploadSessionTtl = uploadSessionTtl;
+        b.maxUploadSessions = maxUploadSessions;
+        b.maxSpoolBytes = maxSpoolBytes;
+        b.maxFragmentSize = maxFragmentSize;
         b.requireToken = requireToken;
         b.shareSpentMarkers = shareSpentMarkers;
         return b;
@@ -142,6 +148,9 @@ public record ProxyConfig(
         private long maxUploadSize;
         private long uploadPartSize = 8 * 1024 * 1024;
         private Duration uploadSessionTtl = Duration.ofDays(7);
+        private int maxUploadSessions = 64;
+        private long maxSpoolBytes = 2L * 1024 * 1024 * 1024;
+        private long maxFragmentSize = 64L * 1024 * 1024;
         private boolean requireToken;
         private boolean shareSpentMarkers;
 
@@ -184,6 +193,9 @@ public record ProxyConfig(
         /** S3 part size for uploads (at least 5 MiB). */
         public Builder uploadPartSize(long v) { uploadPartSize = v; return this; }
         public Builder uploadSessionTtl(Duration v) { uploadSessionTtl = v; return this; }
+        public Builder maxUploadSessions(int v) { maxUploadSessions = v; return this; }
+        public Builder maxSpoolBytes(long v) { maxSpoolBytes = v; return this; }
+        public Builder maxFragmentSize(long v) { maxFragmentSize = v; return this; }
         /** Object requests need a valid share-link token; management endpoints answer loopback only. */
         public Builder requireToken(boolean v) { requireToken = v; return this; }
         /** Record spent one-time links as marker objects in the bucket (proxies sharing a bucket agree). */
@@ -194,7 +206,8 @@ public record ProxyConfig(
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
                     requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
-                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, requireToken, shareSpentMarkers);
+                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, maxUploadSessions, maxSpoolBytes, maxFragmentSize, requireToken,
+                    shareSpentMarkers);
         }
     }
 }

@@ -94,6 +94,14 @@ public final class OpsEndpoints implements ProxyEndpoint {
         return null;
     }
 
+    /** Reported under checks.uploads in /_bitsbridge/ready: whether uploads are exactly-once here. */
+    private volatile java.util.function.Supplier<String> uploadsCheck;
+
+    /** Adds the uploads' line to the readiness answer (informational: it never makes the proxy not ready). */
+    public void uploadsCheck(java.util.function.Supplier<String> check) {
+        this.uploadsCheck = check;
+    }
+
     private void ready(ClientResponse out) {
         readiness.check(out.ctx().channel().eventLoop(), r -> {
             if (out.isDone()) {
@@ -105,7 +113,11 @@ public final class OpsEndpoints implements ProxyEndpoint {
             if (r.reason() != null) {
                 n.put("reason", r.reason());
             }
-            n.putObject("checks").put("credentials", r.credentials()).put("s3", r.s3());
+            ObjectNode checks = n.putObject("checks").put("credentials", r.credentials()).put("s3", r.s3());
+            java.util.function.Supplier<String> uploads = uploadsCheck;
+            if (uploads != null) {
+                checks.put("uploads", "conditional writes " + uploads.get());
+            }
             JsonResponses.send(out, r.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                     n.toString() + "\n");
         });

@@ -75,6 +75,26 @@ public final class S3Addressing {
         return new S3Target(new UpstreamEndpoint(true, bucket + "." + service, 443), "/" + encodedKey);
     }
 
+    /**
+     * Whether requests for {@code bucket} go path style: the same rule {@link #target} applies, for
+     * clients that take it as one flag (the AWS SDK's {@code forcePathStyle}). A null bucket (path
+     * mode: any bucket) answers for the endpoint alone.
+     */
+    public boolean pathStyle(String bucket) {
+        if (endpoint != null) {
+            String host = endpoint.getHost();
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            boolean secure = endpoint.getScheme().equalsIgnoreCase("https");
+            return bucket == null ? pathStyle || isIpOrLocalhost(host) : usePathStyle(bucket, host, secure);
+        }
+        if (accelerate) {
+            return false;
+        }
+        return bucket == null ? pathStyle : usePathStyle(bucket, "s3." + region + ".amazonaws.com", true);
+    }
+
     private boolean usePathStyle(String bucket, String host, boolean secure) {
         if (pathStyle || isIpOrLocalhost(host)) {
             return true;

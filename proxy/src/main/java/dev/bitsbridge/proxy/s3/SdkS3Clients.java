@@ -10,6 +10,8 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -18,6 +20,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * endpoint, addressing, trust): for control-plane work where a few calls per minute make the SDK
  * the simple choice (uploads, spent-link markers). Downloads, where per-byte cost matters, use the
  * Netty path instead.
+ *
+ * <p>Threading: static helpers; the clients made are thread-safe and block the calling thread.
  */
 public final class SdkS3Clients {
 
@@ -36,13 +40,22 @@ public final class SdkS3Clients {
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials == null ? AnonymousCredentialsProvider.create() : credentials)
                 .httpClient(http.build())
-                .forcePathStyle(config.pathStyle() || config.endpoint() != null && isIp(config.endpoint().getHost()))
+                // One addressing rule for both S3 stacks: the download path's (dotted buckets, IP
+                // and localhost endpoints go path style).
+                .forcePathStyle(new S3Addressing(config.region(), config.endpoint(), config.pathStyle(),
+                        config.accelerate(), config.dualstack()).pathStyle(config.bucket()))
                 .accelerate(config.accelerate())
                 .dualstackEnabled(config.dualstack())
-                // Integrity comes from Content-MD5; the SDK's default trailing checksums need
-                // aws-chunked encoding, which not every S3-compatible server speaks.
+                // Integrity comes from Content-MD5 and the checks of what S3 answers; the SDK's
+                // default trailing checksums need aws-chunked encoding.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                // Over http:// the SDK otherwise frames bodies as aws-chunked
+                // (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), and servers that do not speak it store the
+                // framing as data (s3rver: a 1 MB upload became 1,000,806 bytes). Without it the
+                // payload is signed with its SHA-256 and sent as plain bytes, which every S3 API
+                // understands; the cost is reading each part once more to hash it.
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build());
         if (config.endpoint() != null) {
             b.endpointOverride(config.endpoint());
         }
@@ -54,21 +67,20 @@ public final class SdkS3Clients {
      * to {@link NoSuchKeyException}; HEAD answers carry no error code), any other error is thrown.
      */
     public static boolean exists(S3Client s3, String bucket, String key) {
+        return head(s3, bucket, key) != null;
+    }
+
+    /** The object's HEAD answer, or null for a 404 (the one place that decides what "absent" is). */
+    public static HeadObjectResponse head(S3Client s3, String bucket, String key) {
         try {
-            s3.headObject(r -> r.bucket(bucket).key(key));
-            return true;
+            return s3.headObject(r -> r.bucket(bucket).key(key));
         } catch (NoSuchKeyException e) {
-            return false;
+            return null;
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                return false;
+                return null;
             }
             throw e;
         }
-    }
-
-    private static boolean isIp(String host) {
-        return host != null && (host.equals("localhost") || host.chars().allMatch(c -> Character.isDigit(c) || c == '.')
-                || host.indexOf(':') >= 0);
     }
 }

@@ -135,7 +135,8 @@ public final class BitsBridgeServer implements AutoCloseable {
         List<ProxyEndpoint> endpoints = new ArrayList<>();
         Readiness readiness = new Readiness(caller,
                 config.bucket() == null ? null : addressing.bucketTarget(config.bucket()), config.bucket(), credentials);
-        endpoints.add(new OpsEndpoints(transfers, metrics, readiness, version()));
+        OpsEndpoints ops = new OpsEndpoints(transfers, metrics, readiness, version());
+        endpoints.add(ops);
         if (config.stateDir() != null) {
             LinkStore links = new LinkStore(StateFiles.ensureDir(config.stateDir()));
             endpoints.add(new LinkEndpoints(links, allowlist, downloads, caller, stateExecutor));
@@ -144,6 +145,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         StreamingEndpoint uploadEndpoint = BitsUploadEndpoint.disabled();
         if (config.allowUpload()) {
             uploads = UploadService.create(config, credentialsProvider);
+            ops.uploadsCheck(uploads::conditionalWrites);
             uploadEndpoint = new BitsUploadEndpoint(uploads, keyMapper);
             endpoints.add(new UploadEndpoints(uploads));
         }

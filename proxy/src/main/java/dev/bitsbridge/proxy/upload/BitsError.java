@@ -28,6 +28,19 @@ public enum BitsError {
     DISK_FULL(HttpResponseStatus.INTERNAL_SERVER_ERROR, 0x80070112, 0x5),
     /** S3 or the network failed; the client retries. */
     UPSTREAM(HttpResponseStatus.SERVICE_UNAVAILABLE, 0x80190000 + 503, 0x7),
+    /** S3 refused an operation for good (4xx other than 408/429, or 501): retrying cannot help. */
+    UPSTREAM_REFUSED(HttpResponseStatus.FORBIDDEN, 0x80190000 + 403, 0x7),
+    /**
+     * What S3 answered does not match what was sent (a part's ETag, the completed object's size or
+     * ETag): the upload is discarded and the client told, permanently, rather than told "done".
+     */
+    NOT_VERIFIED(HttpResponseStatus.UNPROCESSABLE_ENTITY, 0x8007000D, 0x7),
+    /** This proxy refuses uploads: the endpoint cannot guarantee exactly-once (see the message). */
+    UPLOADS_REFUSED(HttpResponseStatus.FORBIDDEN, 0x80070005, 0x7),
+    /** A session or spool quota is full for now; the client retries later. */
+    BUSY(HttpResponseStatus.SERVICE_UNAVAILABLE, 0x80190000 + 503, 0x5),
+    /** The session belongs to another object (its URL differs from the Create-Session's). */
+    WRONG_SESSION(HttpResponseStatus.BAD_REQUEST, 0x80070057, 0x5),
     /** Anything else that went wrong on the proxy's side; the client retries. */
     INTERNAL(HttpResponseStatus.INTERNAL_SERVER_ERROR, 0x80004005, 0x5);
 

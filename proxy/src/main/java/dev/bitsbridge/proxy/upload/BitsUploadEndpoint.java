@@ -58,25 +58,29 @@ public final class BitsUploadEndpoint implements StreamingEndpoint {
             return null;
         }
         String session = req.headers().get("BITS-Session-Id");
+        if (type == BitsPacketType.PING) {
+            respond(out, req, Reply.ok(Map.of()));
+            return null;
+        }
+        // Every other packet names the object: a session is bound to the one it was created for.
+        S3Location loc;
+        try {
+            loc = keyMapper.map(rawPath);
+        } catch (InvalidPathException e) {
+            respond(out, req, Reply.fail(BitsError.ACCESS_DENIED, e.getMessage()));
+            return null;
+        }
         switch (type) {
-            case PING -> respond(out, req, Reply.ok(Map.of()));
-            case CREATE_SESSION -> {
-                S3Location loc;
-                try {
-                    loc = keyMapper.map(rawPath);
-                } catch (InvalidPathException e) {
-                    respond(out, req, Reply.fail(BitsError.ACCESS_DENIED, e.getMessage()));
-                    return null;
-                }
-                answerLater(out, req, service.createSession(loc, req.headers().get("BITS-Supported-Protocols")));
-            }
+            case CREATE_SESSION -> answerLater(out, req,
+                    service.createSession(loc, req.headers().get("BITS-Supported-Protocols")));
             case FRAGMENT -> {
                 FragmentRange range = FragmentRange.parse(req.headers().get(HttpHeaderNames.CONTENT_RANGE));
                 long length = HttpUtil.getContentLength(req, -1L);
-                return new FragmentSink(out, req, service.beginFragment(session, range, length));
+                return new FragmentSink(out, req, service.beginFragment(session, loc, range, length));
             }
-            case CLOSE_SESSION -> answerLater(out, req, service.closeSession(session));
-            case CANCEL_SESSION -> answerLater(out, req, service.cancelSession(session));
+            case CLOSE_SESSION -> answerLater(out, req, service.closeSession(session, loc));
+            case CANCEL_SESSION -> answerLater(out, req, service.cancelSession(session, loc));
+            default -> respond(out, req, Reply.ok(Map.of()));
         }
         return null;
     }

@@ -28,23 +28,34 @@ public final class FragmentWriter {
     private final Reply immediate;
     private long skip;
     private long written;
+    /** Spool bytes reserved for this fragment ({@link UploadQuotas}); given back once. */
+    private final java.util.concurrent.atomic.AtomicLong reserved;
 
     private FragmentWriter(UploadService service, UploadSession session, FragmentRange range, long skip,
-            FileChannel spool, Reply immediate) {
+            FileChannel spool, Reply immediate, long reserved) {
         this.service = service;
         this.session = session;
         this.range = range;
         this.skip = skip;
         this.spool = spool;
         this.immediate = immediate;
+        this.reserved = new java.util.concurrent.atomic.AtomicLong(reserved);
     }
 
-    FragmentWriter(UploadService service, UploadSession session, FragmentRange range, long skip, FileChannel spool) {
-        this(service, session, range, skip, spool, null);
+    FragmentWriter(UploadService service, UploadSession session, FragmentRange range, long skip, FileChannel spool,
+            long reserved) {
+        this(service, session, range, skip, spool, null, reserved);
     }
 
     static FragmentWriter answer(Reply reply) {
-        return new FragmentWriter(null, null, null, 0, null, reply);
+        return new FragmentWriter(null, null, null, 0, null, reply, 0);
+    }
+
+    private void release() {
+        long r = reserved.getAndSet(0);
+        if (r != 0) {
+            service.quotas().releaseSpool(r);
+        }
     }
 
     /** The answer, if it does not depend on the body; the body is then to be discarded. */
@@ -76,12 +87,19 @@ public final class FragmentWriter {
 
     /** The body is complete: persist, upload full parts, complete the object after its last byte. */
     public CompletableFuture<Reply> finish() {
-        return CompletableFuture.supplyAsync(() -> service.finishFragment(session, range, spool), service.executor());
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return service.finishFragment(session, range, spool);
+            } finally {
+                release();
+            }
+        }, service.executor());
     }
 
     /** The client went away mid-body: what was written stays (it is valid), the file is closed. */
     public void abandon() {
         if (spool != null) {
+            release();
             try {
                 spool.close();
             } catch (IOException e) {

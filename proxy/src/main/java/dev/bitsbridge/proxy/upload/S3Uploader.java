@@ -13,7 +13,6 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.TrustManagerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -22,7 +21,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -31,7 +30,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * The S3 side of uploads, with the AWS SDK's S3 client: uploads are a handful of control calls
  * and part uploads streamed from the spool file, so a blocking client on a bounded pool is the
  * simple, sturdy choice (downloads, where per-byte cost matters, use the Netty path). Every part
- * carries Content-MD5, so S3 checks the bytes it received.
+ * carries Content-MD5, so S3 checks the bytes it received, and its payload is signed with its
+ * SHA-256 (no aws-chunked framing: see {@link SdkS3Clients}); what S3 answers is checked by
+ * {@link PartPipeline}, not here.
  *
  * <p>Blocking; call from the upload executor only. Thread-safe.
  */
@@ -47,22 +48,24 @@ final class S3Uploader implements AutoCloseable {
         return caBundle == null ? null : dev.bitsbridge.proxy.upstream.TlsContexts.trustManagerFactory(caBundle);
     }
 
+    /** What a HEAD says of an object: its size and ETag. */
+    record ObjectHead(long size, String etag) {
+    }
+
+    /** The object's size and ETag, or null if there is none. */
+    ObjectHead head(S3Location loc) {
+        HeadObjectResponse r = SdkS3Clients.head(s3, loc.bucket(), loc.key());
+        return r == null ? null : new ObjectHead(r.contentLength() == null ? -1 : r.contentLength(), r.eTag());
+    }
+
     boolean exists(S3Location loc) {
-        return SdkS3Clients.exists(s3, loc.bucket(), loc.key());
+        return head(loc) != null;
     }
 
     /** The object's ETag, or null if there is none. */
     String etag(S3Location loc) {
-        try {
-            return s3.headObject(r -> r.bucket(loc.bucket()).key(loc.key())).eTag();
-        } catch (NoSuchKeyException e) {
-            return null;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return null;
-            }
-            throw e;
-        }
+        ObjectHead h = head(loc);
+        return h == null ? null : h.etag();
     }
 
     String createMultipart(S3Location loc) {
@@ -70,27 +73,47 @@ final class S3Uploader implements AutoCloseable {
                 .contentType("application/octet-stream")).uploadId();
     }
 
-    /** Uploads {@code length} bytes of {@code file} from its start as part {@code number}; returns the ETag. */
-    String uploadPart(S3Location loc, String uploadId, int number, Path file, long length)
-            throws IOException, NoSuchAlgorithmException {
-        String md5 = md5(file, length);
+    /**
+     * Uploads {@code length} bytes of {@code file} from {@code offset} as part {@code number}, with
+     * {@code md5} (base64) as Content-MD5; returns the ETag S3 answered (the caller checks it).
+     */
+    String uploadPart(S3Location loc, String uploadId, int number, Path file, long offset, long length, String md5) {
         return s3.uploadPart(r -> r.bucket(loc.bucket()).key(loc.key()).uploadId(uploadId).partNumber(number)
                 .contentLength(length).contentMD5(md5),
-                RequestBody.fromContentProvider(() -> slice(file, length), length, "application/octet-stream"))
+                RequestBody.fromContentProvider(() -> slice(file, offset, length), length, "application/octet-stream"))
                 .eTag();
     }
 
     /** Whole small object in one PUT; {@code ifNoneMatch} makes it fail with 412 if the key exists. */
-    PutObjectResponse put(S3Location loc, Path file, long length, boolean ifNoneMatch)
-            throws IOException, NoSuchAlgorithmException {
-        String md5 = md5(file, length);
+    PutObjectResponse put(S3Location loc, Path file, long length, String md5, boolean ifNoneMatch) {
         return s3.putObject(r -> {
             r.bucket(loc.bucket()).key(loc.key()).contentLength(length).contentMD5(md5)
                     .contentType("application/octet-stream");
             if (ifNoneMatch) {
                 r.ifNoneMatch("*");
             }
-        }, RequestBody.fromContentProvider(() -> slice(file, length), length, "application/octet-stream"));
+        }, RequestBody.fromContentProvider(() -> slice(file, 0, length), length, "application/octet-stream"));
+    }
+
+    /** A small PUT from memory (the conditional-write probe). */
+    PutObjectResponse put(S3Location loc, byte[] data, boolean ifNoneMatch) {
+        return s3.putObject(r -> {
+            r.bucket(loc.bucket()).key(loc.key()).contentType("application/octet-stream");
+            if (ifNoneMatch) {
+                r.ifNoneMatch("*");
+            }
+        }, RequestBody.fromBytes(data));
+    }
+
+    /** Deletes the object (a 404 is fine: it is gone either way). */
+    void delete(S3Location loc) {
+        try {
+            s3.deleteObject(r -> r.bucket(loc.bucket()).key(loc.key()));
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw e;
+            }
+        }
     }
 
     CompleteMultipartUploadResponse complete(S3Location loc, String uploadId, List<UploadSession.Part> parts,
@@ -131,7 +154,7 @@ final class S3Uploader implements AutoCloseable {
                 }
             });
             for (Part p : r.parts()) {
-                out.add(new UploadSession.Part(p.partNumber(), p.eTag()));
+                out.add(new UploadSession.Part(p.partNumber(), p.eTag(), p.size() == null ? 0 : p.size()));
             }
             if (!Boolean.TRUE.equals(r.isTruncated())) {
                 break;
@@ -147,9 +170,10 @@ final class S3Uploader implements AutoCloseable {
         return s3.listMultipartUploads(r -> r.bucket(loc.bucket()).prefix(loc.key())).uploads().size();
     }
 
-    private static InputStream slice(Path file, long length) {
+    private static InputStream slice(Path file, long offset, long length) {
         try {
             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+            ch.position(offset);
             InputStream in = Channels.newInputStream(ch);
             return new java.io.FilterInputStream(in) {
                 private long left = length;
@@ -183,18 +207,16 @@ final class S3Uploader implements AutoCloseable {
         }
     }
 
-    private static String md5(Path file, long length) throws IOException, NoSuchAlgorithmException {
-        return Base64.getEncoder().encodeToString(md5Bytes(file, length));
-    }
-
-    static String md5Hex(Path file, long length) throws IOException, NoSuchAlgorithmException {
-        return java.util.HexFormat.of().formatHex(md5Bytes(file, length));
-    }
-
-    private static byte[] md5Bytes(Path file, long length) throws IOException, NoSuchAlgorithmException {
-        MessageDigest md = MessageDigest.getInstance("MD5");
+    /** The MD5 of {@code length} bytes of {@code file} from {@code offset}. */
+    static byte[] md5(Path file, long offset, long length) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has MD5", e);
+        }
         byte[] buf = new byte[64 * 1024];
-        try (InputStream in = slice(file, length)) {
+        try (InputStream in = slice(file, offset, length)) {
             for (int n; (n = in.read(buf)) > 0; ) {
                 md.update(buf, 0, n);
             }

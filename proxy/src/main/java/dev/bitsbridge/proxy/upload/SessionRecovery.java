@@ -4,8 +4,8 @@ import dev.bitsbridge.proxy.upload.UploadService.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.bitsbridge.proxy.upload.UpstreamFailures.During;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.slf4j.Logger;
@@ -33,18 +33,28 @@ final class SessionRecovery {
 
     /** After a restart: S3's parts are the truth; rebuild the spool to start where they end. */
     Reply reconcile(UploadSession s) throws IOException {
-        if (s.uploadId != null) {
+        List<UploadSession.Part> confirmed = new ArrayList<>(s.parts());
+        if (s.uploadId() != null) {
             List<UploadSession.Part> inS3;
             try {
-                inS3 = s3.listParts(s.location, s.uploadId);
-            } catch (S3Exception e) {
-                if (e.statusCode() == 404) {
+                inS3 = PartPipeline.call("ListParts", () -> s3.listParts(s.location, s.uploadId()));
+            } catch (During d) {
+                if (d.cause instanceof S3Exception e && e.statusCode() == 404) {
                     log.warn("upload session {}: its multipart upload is gone from S3", s.id);
-                    s.state = UploadSession.State.CANCELLED;
+                    s.cancelled();
                     store.save(s);
                     return Reply.fail(BitsError.SESSION_NOT_FOUND, "the upload was lost; start again");
                 }
-                throw e;
+                if (!(d.cause instanceof S3Exception e && (e.statusCode() == 405 || e.statusCode() == 501))) {
+                    throw d;
+                }
+                // The endpoint has no ListParts (s3rver: 405). The record is a safe lower bound: a
+                // part is recorded only after S3 confirmed it, and a part uploaded but not recorded
+                // is uploaded again under the same number. CompleteMultipartUpload and the checks
+                // after it catch a part S3 lost.
+                log.info("upload session {}: the endpoint has no ListParts ({}); resuming from the {} recorded"
+                        + " parts", s.id, UpstreamFailures.describe(d.cause), s.parts().size());
+                inS3 = s.parts();
             }
             for (int i = 0; i < inS3.size(); i++) {
                 if (inS3.get(i).number() != i + 1) {
@@ -52,16 +62,15 @@ final class SessionRecovery {
                     break;
                 }
             }
-            s.parts.clear();
-            s.parts.addAll(inS3);
+            confirmed = inS3;
         }
+        s.reconciled(confirmed);
         long length = SpoolFiles.recover(store.dir(s), s.partsBytes());
         if (length < 0) {
-            s.state = UploadSession.State.CANCELLED;
+            s.cancelled();
             store.save(s);
             return Reply.fail(BitsError.SESSION_NOT_FOUND, "the upload's spooled bytes were lost; start again");
         }
-        s.needsReconcile = false;
         store.save(s);
         log.info("upload session {} resumed at offset {}", s.id, s.partsBytes() + length);
         return null;
@@ -73,25 +82,18 @@ final class SessionRecovery {
      * single PUT, the MD5 of our bytes. Objects encrypted with SSE-KMS have other ETags; for them
      * this says no, and the client is told the key exists.
      */
-    boolean isOurs(UploadSession s) throws IOException, NoSuchAlgorithmException {
-        String etag = s3.etag(s.location);
+    boolean isOurs(UploadSession s) throws IOException {
+        String etag = PartPipeline.call("HeadObject", () -> s3.etag(s.location));
         if (etag == null) {
             return false;
         }
-        String e = etag.replace("\"", "");
-        if (s.uploadId != null) {
-            MessageDigest md = MessageDigest.getInstance("MD5");
-            for (UploadSession.Part p : s.parts) {
-                String h = p.etag().replace("\"", "");
-                if (h.length() != 32) {
-                    return false;
-                }
-                md.update(HexFormat.of().parseHex(h));
-            }
-            return e.equals(HexFormat.of().formatHex(md.digest()) + "-" + s.parts.size());
+        String e = PartPipeline.unquote(etag);
+        if (s.uploadId() != null) {
+            String expected = PartPipeline.multipartEtag(s.parts());
+            return expected != null && e.equals(expected);
         }
         Path spool = store.spool(s);
-        return Files.exists(spool) && e.equals(S3Uploader.md5Hex(spool, Files.size(spool)));
+        return Files.exists(spool) && e.equals(HexFormat.of().formatHex(S3Uploader.md5(spool, 0, Files.size(spool))));
     }
 
 }

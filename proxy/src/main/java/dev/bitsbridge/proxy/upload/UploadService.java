@@ -1,17 +1,17 @@
 package dev.bitsbridge.proxy.upload;
 
 import dev.bitsbridge.proxy.s3.S3Location;
+import dev.bitsbridge.proxy.upload.PartPipeline.NotVerified;
+import dev.bitsbridge.proxy.upload.UpstreamFailures.During;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -24,17 +24,17 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
-import software.amazon.awssdk.services.s3.model.PutObjectResponse;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * The BITS Upload Protocol on top of S3: sessions, in-order fragments spooled to disk, parts of a
- * fixed size uploaded as soon as they are full, and completion with {@code If-None-Match: *} so
- * that the first upload of a key wins and an existing object is never overwritten (unless
- * {@code --allow-overwrite}). Every step is recorded in the session's state files before it is
- * acknowledged, and S3 (ListParts) is the truth for the parts, so a session survives a crash of
- * the proxy at any point.
+ * The BITS Upload Protocol on top of S3: sessions bound to the object they write, in-order
+ * fragments spooled to disk, parts uploaded and verified by {@link PartPipeline} as soon as they
+ * are full, and completion with {@code If-None-Match: *} so that the first upload of a key wins
+ * and an existing object is never overwritten (unless {@code --allow-overwrite}). Whether the
+ * endpoint honours that header is probed first ({@link ConditionalWriteProbe}); where it does not,
+ * uploads are refused rather than silently overwriting. Quotas bound the sessions, the spool and
+ * the fragments. Every step is recorded in the session's state files before it is acknowledged,
+ * and S3 (ListParts) is the truth for the parts, so a session survives a crash of the proxy at any
+ * point.
  *
  * <p>Threading: protocol steps run on a small pool of upload threads (file and S3 I/O block); the
  * work of one session is serialised by locking the session. Futures complete on those threads.
@@ -57,8 +57,17 @@ public final class UploadService implements AutoCloseable {
         }
     }
 
-    /** Upload settings from the configuration. */
-    public record Settings(long partSize, long maxUploadSize, boolean allowOverwrite, Duration sessionTtl) {
+    /**
+     * Upload settings from the configuration; {@code prefix} is where the conditional-write probe
+     * writes (under {@code .bitsbridge/probe/}); quotas of 0 or less mean unlimited.
+     */
+    public record Settings(long partSize, long maxUploadSize, boolean allowOverwrite, Duration sessionTtl,
+            int maxSessions, long maxSpoolBytes, long maxFragmentSize, String bucket, String prefix) {
+
+        /** Without quotas and probe location (tests). */
+        public Settings(long partSize, long maxUploadSize, boolean allowOverwrite, Duration sessionTtl) {
+            this(partSize, maxUploadSize, allowOverwrite, sessionTtl, 0, 0, 0, null, "");
+        }
     }
 
     private final Settings settings;
@@ -68,13 +77,17 @@ public final class UploadService implements AutoCloseable {
     private final ScheduledExecutorService sweeper;
     private final Clock clock;
     private final SessionRecovery recovery;
+    private final PartPipeline parts;
+    private final ConditionalWriteProbe probe;
+    private final UploadQuotas quotas;
 
     /** Uploads for a proxy in bucket mode; state under {@code config.stateDir()}. */
     public static UploadService create(dev.bitsbridge.proxy.config.ProxyConfig config,
             software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials)
             throws IOException, java.security.GeneralSecurityException {
         Settings settings = new Settings(config.uploadPartSize(), config.maxUploadSize(), config.allowOverwrite(),
-                config.uploadSessionTtl());
+                config.uploadSessionTtl(), config.maxUploadSessions(), config.maxSpoolBytes(),
+                config.maxFragmentSize(), config.bucket(), config.prefix());
         return new UploadService(settings, new UploadSessionStore(config.stateDir()),
                 new S3Uploader(config, credentials, S3Uploader.trust(config.caBundle())), Clock.systemUTC());
     }
@@ -85,9 +98,17 @@ public final class UploadService implements AutoCloseable {
         this.s3 = s3;
         this.clock = clock;
         this.recovery = new SessionRecovery(store, s3);
+        this.parts = new PartPipeline(store, s3);
+        this.quotas = new UploadQuotas(store, settings.maxSessions(), settings.maxSpoolBytes());
+        this.probe = settings.bucket() == null ? null : new ConditionalWriteProbe(s3, settings.bucket(),
+                settings.prefix());
         this.executor = Executors.newFixedThreadPool(4, daemon("bitsbridge-upload"));
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemon("bitsbridge-upload-sweeper"));
         sweeper.scheduleWithFixedDelay(this::sweep, 0, 1, TimeUnit.HOURS);
+        if (probe != null && !settings.allowOverwrite()) {
+            // At start, so the log says at once whether uploads are exactly-once here.
+            sweeper.execute(probe::checkQuietly);
+        }
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -102,52 +123,92 @@ public final class UploadService implements AutoCloseable {
         return executor;
     }
 
+    UploadQuotas quotas() {
+        return quotas;
+    }
+
     private <T> CompletableFuture<T> async(Supplier<T> work) {
         return CompletableFuture.supplyAsync(work, executor);
+    }
+
+    /** Whether uploads are exactly-once here, for /_bitsbridge/ready and the log. */
+    public String conditionalWrites() {
+        if (settings.allowOverwrite()) {
+            return "not needed (--allow-overwrite)";
+        }
+        return probe == null ? "not checked" : probe.status();
     }
 
     // ---- Create-Session ----
 
     public CompletableFuture<Reply> createSession(S3Location location, String supportedProtocols) {
-        if (supportedProtocols == null || !supportedProtocols.toLowerCase(java.util.Locale.ROOT).contains(PROTOCOL)) {
+        if (supportedProtocols == null || !supportedProtocols.toLowerCase(Locale.ROOT).contains(PROTOCOL)) {
             return CompletableFuture.completedFuture(Reply.fail(BitsError.PROTOCOL_NOT_SUPPORTED,
                     "this server speaks BITS upload protocol " + PROTOCOL));
         }
         return async(() -> {
             try {
-                if (!settings.allowOverwrite() && s3.exists(location)) {
+                if (!settings.allowOverwrite() && probe != null
+                        && probe.check() != ConditionalWriteProbe.Result.HONOURED) {
+                    return Reply.fail(BitsError.UPLOADS_REFUSED, "uploads are refused: " + probe.status()
+                            + "; exactly-once cannot be guaranteed (start with --allow-overwrite to accept that a"
+                            + " later upload replaces an object)");
+                }
+                Reply busy = quotas.sessionsFull();
+                if (busy != null) {
+                    return busy;
+                }
+                if (!settings.allowOverwrite() && PartPipeline.call("HeadObject", () -> s3.exists(location))) {
                     return Reply.fail(BitsError.FILE_EXISTS, "the object already exists and may not be overwritten");
                 }
-                String id = "{" + UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT) + "}";
+                String id = "{" + UUID.randomUUID().toString().toUpperCase(Locale.ROOT) + "}";
                 UploadSession s = new UploadSession(id, location, settings.partSize(), clock.instant());
                 store.add(s);
                 log.info("upload session {} created for {}", id, location);
-                Map<String, String> h = new LinkedHashMap<>();
-                h.put("BITS-Protocol", PROTOCOL);
-                h.put("BITS-Session-Id", id);
-                h.put("Accept-Encoding", "identity");
-                return Reply.ok(h);
+                return Replies.created(PROTOCOL, id);
             } catch (IOException e) {
                 log.error("cannot create an upload session: {}", e.toString());
                 return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
-            } catch (SdkException e) {
-                return upstream(e);
+            } catch (During e) {
+                return UpstreamFailures.reply(e.operation, e.cause);
             }
         });
     }
 
-    // ---- Fragment ----
-
-    /** Starts a fragment: decides what to do with its body (see {@link FragmentWriter}). */
-    public CompletableFuture<FragmentWriter> beginFragment(String sessionId, FragmentRange range, long contentLength) {
+    /** The session, if it exists and belongs to {@code location} (null: any); else the answer to give. */
+    private Object session(String sessionId, S3Location location) {
         UploadSession s = store.get(sessionId);
         if (s == null) {
-            return CompletableFuture.completedFuture(FragmentWriter.answer(Reply.fail(BitsError.SESSION_NOT_FOUND,
-                    "no such upload session")));
+            return Reply.fail(BitsError.SESSION_NOT_FOUND, "no such upload session");
         }
+        if (location != null && !s.location.equals(location)) {
+            log.warn("upload session {} (for {}) was used on the URL of {}; refused", s.id, s.location, location);
+            return Reply.fail(BitsError.WRONG_SESSION, "this upload session belongs to another URL");
+        }
+        return s;
+    }
+
+    // ---- Fragment ----
+
+    /**
+     * Starts a fragment for the object at {@code location}: decides what to do with its body (see
+     * {@link FragmentWriter}).
+     */
+    public CompletableFuture<FragmentWriter> beginFragment(String sessionId, S3Location location,
+            FragmentRange range, long contentLength) {
+        Object found = session(sessionId, location);
+        if (found instanceof Reply r) {
+            return CompletableFuture.completedFuture(FragmentWriter.answer(r));
+        }
+        UploadSession s = (UploadSession) found;
         if (range == null || contentLength != range.length()) {
             return CompletableFuture.completedFuture(FragmentWriter.answer(Reply.fail(BitsError.INVALID_ARG,
                     "a fragment needs Content-Range: bytes a-b/total matching its Content-Length")));
+        }
+        if (settings.maxFragmentSize() > 0 && contentLength > settings.maxFragmentSize()) {
+            // BITS answers a 413 by sending smaller fragments.
+            return CompletableFuture.completedFuture(FragmentWriter.answer(Reply.fail(BitsError.TOO_LARGE,
+                    "fragments may be at most " + settings.maxFragmentSize() + " bytes (--max-fragment-size)")));
         }
         return async(() -> {
             synchronized (s) {
@@ -156,23 +217,22 @@ public final class UploadService implements AutoCloseable {
                 } catch (IOException e) {
                     log.error("upload session {}: {}", s.id, e.toString());
                     return FragmentWriter.answer(Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written"));
-                } catch (SdkException e) {
-                    return FragmentWriter.answer(upstream(e));
+                } catch (During e) {
+                    return FragmentWriter.answer(UpstreamFailures.reply(e.operation, e.cause));
                 }
             }
         });
     }
 
     private FragmentWriter plan(UploadSession s, FragmentRange range) throws IOException {
-        switch (s.state) {
+        switch (s.state()) {
             case COMPLETED -> {
                 // A resent last fragment (its ack was lost): the object is there, ack it again.
-                return FragmentWriter.answer(range.total() == s.total ? ack(s, s.total, true)
+                return FragmentWriter.answer(range.total() == s.total() ? Replies.ack(s, s.total(), true)
                         : Reply.fail(BitsError.INVALID_ARG, "this upload is already complete"));
             }
             case FAILED -> {
-                return FragmentWriter.answer(Reply.fail(BitsError.FILE_EXISTS,
-                        "another upload of this object completed first"));
+                return FragmentWriter.answer(Reply.fail(s.failure(), s.failureMessage()));
             }
             case CANCELLED -> {
                 return FragmentWriter.answer(Reply.fail(BitsError.SESSION_NOT_FOUND, "the session was cancelled"));
@@ -180,34 +240,44 @@ public final class UploadService implements AutoCloseable {
             default -> {
             }
         }
-        if (s.needsReconcile) {
+        if (s.needsReconcile()) {
             Reply r = recovery.reconcile(s);
             if (r != null) {
                 return FragmentWriter.answer(r);
             }
         }
-        if (s.total < 0) {
+        if (s.total() < 0) {
             long max = Math.min(settings.maxUploadSize() > 0 ? settings.maxUploadSize() : S3_MAX_OBJECT, S3_MAX_OBJECT);
             if (range.total() > max) {
                 return FragmentWriter.answer(Reply.fail(BitsError.TOO_LARGE,
                         "the file is larger than this server accepts (" + max + " bytes)"));
             }
-            s.total = range.total();
+            s.sized(range.total());
             store.save(s);
-        } else if (range.total() != s.total) {
+        } else if (range.total() != s.total()) {
             return FragmentWriter.answer(Reply.fail(BitsError.INVALID_ARG, "the total size changed within the session"));
         }
         long received = received(s);
+        if (received == s.total()) {
+            // All bytes are in, yet the session is open: completing failed transiently (a 5xx
+            // answered the last fragment, which the client now resends). Complete again.
+            return FragmentWriter.answer(completeSafely(s));
+        }
         if (range.first() > received) {
             return FragmentWriter.answer(new Reply(BitsError.RANGE_GAP, "gap: the next expected offset is " + received,
                     Map.of("BITS-Received-Content-Range", Long.toString(received), "BITS-Session-Id", s.id)));
         }
         if (range.last() < received) {
             // Bytes we already hold: ignored, acknowledged with where we are.
-            return FragmentWriter.answer(ack(s, received, false));
+            return FragmentWriter.answer(Replies.ack(s, received, false));
+        }
+        long newBytes = range.last() + 1 - received;
+        Reply full = quotas.reserveSpool(newBytes);
+        if (full != null) {
+            return FragmentWriter.answer(full);
         }
         FileChannel ch = FileChannel.open(store.spool(s), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        return new FragmentWriter(this, s, range, received - range.first(), ch);
+        return new FragmentWriter(this, s, range, received - range.first(), ch, newBytes);
     }
 
     private long received(UploadSession s) throws IOException {
@@ -229,142 +299,128 @@ public final class UploadService implements AutoCloseable {
             try {
                 ch.force(false);
                 ch.close();
-                s.lastActivity = clock.instant();
-                while (Files.size(store.spool(s)) >= s.partSize && received(s) < s.total) {
-                    cutPart(s);
-                }
+                s.touched(clock.instant());
+                parts.cutFullParts(s);
                 long received = received(s);
-                if (received < s.total) {
+                if (received < s.total()) {
                     store.save(s);
-                    return ack(s, received, false);
+                    return Replies.ack(s, received, false);
                 }
-                return complete(s);
-            } catch (IOException | NoSuchAlgorithmException e) {
+            } catch (IOException e) {
                 log.error("upload session {}: {}", s.id, e.toString());
                 return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
-            } catch (SdkException e) {
-                return upstream(e);
+            } catch (NotVerified e) {
+                return notVerified(s, e);
+            } catch (During e) {
+                return upstreamFailed(s, e);
             }
+            return completeSafely(s);
         }
     }
 
-    /** Uploads the first partSize bytes of the spool as the next part, then moves the spool on. */
-    private void cutPart(UploadSession s) throws IOException, NoSuchAlgorithmException {
-        if (s.uploadId == null) {
-            s.uploadId = s3.createMultipart(s.location);
-            store.save(s);
-        }
-        Path dir = store.dir(s);
-        Path current = store.spool(s);
-        int number = s.parts.size() + 1;
-        String etag = s3.uploadPart(s.location, s.uploadId, number, current, s.partSize);
-        SpoolFiles.writeTail(current, s.partSize, SpoolFiles.file(dir, s.partsBytes() + s.partSize));
-        s.parts.add(new UploadSession.Part(number, etag));
-        store.save(s);
-        Files.deleteIfExists(current);
-    }
-
-    /** All bytes are in: one PUT for a single-part object, else the last part and completion. */
-    private Reply complete(UploadSession s) throws IOException, NoSuchAlgorithmException {
-        boolean ifNoneMatch = !settings.allowOverwrite();
-        Path spool = store.spool(s);
-        long rest = Files.size(spool);
+    /** {@link #complete}, with its failures turned into answers. Called with the session locked. */
+    private Reply completeSafely(UploadSession s) {
         try {
-            if (s.uploadId == null) {
-                PutObjectResponse r = s3.put(s.location, spool, rest, ifNoneMatch);
-                s.resultEtag = r.eTag();
-                s.resultVersionId = r.versionId();
-            } else {
-                if (rest > 0) {
-                    int number = s.parts.size() + 1;
-                    String etag = s3.uploadPart(s.location, s.uploadId, number, spool, rest);
-                    s.parts.add(new UploadSession.Part(number, etag));
-                    // The spool's bytes are now a part: record that before anything else.
-                    SpoolFiles.writeTail(spool, rest, SpoolFiles.file(store.dir(s), s.partsBytes()));
-                    store.save(s);
-                    Files.deleteIfExists(spool);
-                }
-                CompleteMultipartUploadResponse r = s3.complete(s.location, s.uploadId, s.parts, ifNoneMatch);
-                s.resultEtag = r.eTag();
-                s.resultVersionId = r.versionId();
-            }
-        } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return lostRace(s, e);
-            }
-            throw e;
+            return complete(s);
+        } catch (IOException e) {
+            log.error("upload session {}: {}", s.id, e.toString());
+            return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
+        } catch (NotVerified e) {
+            return notVerified(s, e);
+        } catch (During e) {
+            return upstreamFailed(s, e);
         }
-        s.state = UploadSession.State.COMPLETED;
+    }
+
+    /** A permanent refusal ends the session (every later packet is told the same); a transient one does not. */
+    private Reply upstreamFailed(UploadSession s, During e) {
+        Reply r = UpstreamFailures.reply(e.operation, e.cause);
+        return UpstreamFailures.permanent(e.cause) ? fail(s, r) : r;
+    }
+
+    /** All bytes are in: complete, verified; or discard this upload if the key was taken. */
+    private Reply complete(UploadSession s) throws IOException, NotVerified {
+        if (parts.complete(s, !settings.allowOverwrite()) == PartPipeline.Completion.KEY_EXISTS) {
+            return lostRace(s);
+        }
         store.save(s);
         store.dropSpool(s);
-        log.info("upload session {} completed {} ({} bytes)", s.id, s.location, s.total);
-        return ack(s, s.total, true);
+        log.info("upload session {} completed {} ({} bytes, verified)", s.id, s.location, s.total());
+        return Replies.ack(s, s.total(), true);
+    }
+
+    /** S3 stored something other than what was sent: the upload ends, permanently, and says why. */
+    private Reply notVerified(UploadSession s, NotVerified e) {
+        log.error("upload session {} for {}: {}", s.id, s.location, e.getMessage());
+        return fail(s, Reply.fail(BitsError.NOT_VERIFIED, "the upload could not be verified: " + e.getMessage()));
+    }
+
+    /** Ends the session with {@code reply} (every later packet gets it too); the multipart upload is aborted. */
+    private Reply fail(UploadSession s, Reply reply) {
+        if (!s.open()) {
+            return reply;
+        }
+        abortQuietly(s);
+        s.failed(reply.error(), reply.message());
+        try {
+            store.save(s);
+            store.dropSpool(s);
+        } catch (IOException io) {
+            log.error("upload session {}: {}", s.id, io.toString());
+        }
+        return reply;
+    }
+
+    private void abortQuietly(UploadSession s) {
+        if (s.uploadId() != null) {
+            try {
+                s3.abort(s.location, s.uploadId());
+            } catch (SdkException abortFailed) {
+                log.warn("upload session {}: abort failed: {}", s.id, UpstreamFailures.describe(abortFailed));
+            }
+        }
     }
 
     /** Another upload of the key completed first: this one is discarded, the object untouched. */
-    private Reply lostRace(UploadSession s, S3Exception e) throws IOException, NoSuchAlgorithmException {
+    private Reply lostRace(UploadSession s) throws IOException {
         if (recovery.isOurs(s)) {
             // This session completed before a crash lost the record of it: it is the winner.
-            s.state = UploadSession.State.COMPLETED;
-            s.resultEtag = s3.etag(s.location);
+            s.completed(PartPipeline.call("HeadObject", () -> s3.etag(s.location)), null);
             store.save(s);
             store.dropSpool(s);
-            return ack(s, s.total, true);
+            return Replies.ack(s, s.total(), true);
         }
-        log.info("upload session {}: {} already exists (S3 {}); discarding this upload", s.id, s.location, e.statusCode());
-        if (s.uploadId != null) {
-            try {
-                s3.abort(s.location, s.uploadId);
-            } catch (SdkException abortFailed) {
-                log.warn("upload session {}: abort failed: {}", s.id, abortFailed.getClass().getSimpleName());
-            }
-        }
-        s.state = UploadSession.State.FAILED;
-        store.save(s);
-        store.dropSpool(s);
-        return Reply.fail(BitsError.FILE_EXISTS, "another upload of this object completed first");
-    }
-
-    private Reply ack(UploadSession s, long received, boolean complete) {
-        Map<String, String> h = new LinkedHashMap<>();
-        h.put("BITS-Session-Id", s.id);
-        h.put("BITS-Received-Content-Range", Long.toString(received));
-        if (complete) {
-            h.put(FragmentWriter.REPLY_MARKER, replyPath(s));
-        }
-        return Reply.ok(h);
-    }
-
-    static String replyPath(UploadSession s) {
-        return "/_bitsbridge/uploads/" + s.id.replace("{", "").replace("}", "") + "/reply";
+        log.info("upload session {}: {} already exists; discarding this upload", s.id, s.location);
+        return fail(s, Reply.fail(BitsError.FILE_EXISTS, "another upload of this object completed first"));
     }
 
     // ---- Close-Session and Cancel-Session ----
 
-    public CompletableFuture<Reply> closeSession(String sessionId) {
-        UploadSession s = store.get(sessionId);
-        if (s == null) {
-            return CompletableFuture.completedFuture(Reply.fail(BitsError.SESSION_NOT_FOUND, "no such upload session"));
+    public CompletableFuture<Reply> closeSession(String sessionId, S3Location location) {
+        Object found = session(sessionId, location);
+        if (found instanceof Reply r) {
+            return CompletableFuture.completedFuture(r);
         }
+        UploadSession s = (UploadSession) found;
         return async(() -> {
             synchronized (s) {
-                if (s.state == UploadSession.State.COMPLETED) {
-                    return Reply.ok(Map.of("BITS-Session-Id", s.id));
-                }
-                if (s.state == UploadSession.State.FAILED) {
-                    return Reply.fail(BitsError.FILE_EXISTS, "another upload of this object completed first");
-                }
-                return Reply.fail(BitsError.INVALID_ARG, "the upload is not complete");
+                return switch (s.state()) {
+                    case COMPLETED -> Reply.ok(Map.of("BITS-Session-Id", s.id));
+                    case FAILED -> Reply.fail(s.failure(), s.failureMessage());
+                    case CANCELLED -> Reply.fail(BitsError.SESSION_NOT_FOUND, "the session was cancelled");
+                    case OPEN -> Reply.fail(BitsError.INVALID_ARG, "the upload is not complete");
+                };
             }
         });
     }
 
-    public CompletableFuture<Reply> cancelSession(String sessionId) {
-        UploadSession s = store.get(sessionId);
-        if (s == null) {
+    public CompletableFuture<Reply> cancelSession(String sessionId, S3Location location) {
+        Object found = session(sessionId, location);
+        if (found instanceof Reply r) {
             // Idempotent: cancelling what is gone is done.
-            return CompletableFuture.completedFuture(Reply.ok(Map.of()));
+            return CompletableFuture.completedFuture(r.error() == BitsError.SESSION_NOT_FOUND ? Reply.ok(Map.of()) : r);
         }
+        UploadSession s = (UploadSession) found;
         return async(() -> {
             synchronized (s) {
                 try {
@@ -373,33 +429,38 @@ public final class UploadService implements AutoCloseable {
                     return Reply.ok(Map.of("BITS-Session-Id", s.id));
                 } catch (IOException e) {
                     return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
-                } catch (SdkException e) {
-                    return upstream(e);
+                } catch (During e) {
+                    return UpstreamFailures.reply(e.operation, e.cause);
                 }
             }
         });
     }
 
     private void discard(UploadSession s) throws IOException {
-        if (s.uploadId != null && s.state == UploadSession.State.OPEN) {
-            s3.abort(s.location, s.uploadId);
+        if (s.uploadId() != null && s.open()) {
+            try {
+                PartPipeline.call("AbortMultipartUpload", () -> {
+                    s3.abort(s.location, s.uploadId());
+                    return null;
+                });
+            } catch (During e) {
+                if (!UpstreamFailures.permanent(e.cause)) {
+                    throw e; // transient: the client retries the cancel
+                }
+                // The endpoint cannot abort (s3rver: 405): the parts stay unreferenced, but no
+                // object is ever made of them; the session ends here either way.
+                log.warn("upload session {}: S3 refused AbortMultipartUpload ({}); its parts stay in the bucket"
+                        + " until a lifecycle rule removes them", s.id, UpstreamFailures.describe(e.cause));
+            }
         }
-        s.state = UploadSession.State.CANCELLED;
+        s.cancelled();
         store.remove(s);
     }
 
     /** The reply of a completed session (for BITS upload-reply jobs), or null. */
     public Map<String, Object> reply(String idWithoutBraces) {
         UploadSession s = store.get("{" + idWithoutBraces + "}");
-        if (s == null || s.state != UploadSession.State.COMPLETED) {
-            return null;
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", s.location.key());
-        m.put("etag", s.resultEtag);
-        m.put("versionId", s.resultVersionId);
-        m.put("size", s.total);
-        return m;
+        return s == null ? null : s.replyDocument();
     }
 
     /** Aborts sessions idle longer than the TTL and forgets finished ones after it. */
@@ -407,27 +468,17 @@ public final class UploadService implements AutoCloseable {
         Instant cutoff = clock.instant().minus(settings.sessionTtl());
         for (UploadSession s : store.all()) {
             synchronized (s) {
-                if (s.lastActivity.isAfter(cutoff)) {
+                if (s.lastActivity().isAfter(cutoff)) {
                     continue;
                 }
                 try {
                     discard(s);
                     log.info("upload session {} expired after {} idle", s.id, settings.sessionTtl());
-                } catch (IOException | SdkException e) {
-                    log.warn("upload session {}: clean-up failed: {}", s.id, e.getClass().getSimpleName());
+                } catch (IOException | RuntimeException e) {
+                    log.warn("upload session {}: clean-up failed: {}", s.id, e.getMessage());
                 }
             }
         }
-    }
-
-    private static Reply upstream(SdkException e) {
-        String what = e instanceof S3Exception s3e && s3e.awsErrorDetails() != null
-                ? s3e.statusCode() + " " + s3e.awsErrorDetails().errorCode() : e.getClass().getSimpleName();
-        log.warn("S3 failed during an upload: {}", what);
-        if (e instanceof S3Exception s3e && (s3e.statusCode() == 403)) {
-            return Reply.fail(BitsError.ACCESS_DENIED, "S3 denied the upload: " + what);
-        }
-        return Reply.fail(BitsError.UPSTREAM, "S3 failed: " + what + "; retry");
     }
 
     @Override

@@ -89,6 +89,19 @@ final class UploadSessionStore {
         }
     }
 
+    /** Bytes in the session's spool files (0 once they are gone). */
+    long spoolBytes(UploadSession s) throws IOException {
+        long sum = 0;
+        for (long base : SpoolFiles.bases(dir(s))) {
+            try {
+                sum += Files.size(SpoolFiles.file(dir(s), base));
+            } catch (java.nio.file.NoSuchFileException e) {
+                // cut or dropped meanwhile
+            }
+        }
+        return sum;
+    }
+
     /** Deletes the spool files but keeps the session record (completed sessions serve their reply). */
     void dropSpool(UploadSession s) throws IOException {
         for (long base : SpoolFiles.bases(dir(s))) {

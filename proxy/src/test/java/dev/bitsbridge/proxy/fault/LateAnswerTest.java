@@ -49,6 +49,12 @@ class LateAnswerTest {
                 .useChunkedTransferEncoding(ChunkedEncodingPolicy.NEVER));
         wm.start();
         wm.stubFor(head(urlPathMatching(".*/late\\.bin")).willReturn(aResponse().withStatus(404).withFixedDelay(700)));
+        // The uploads' conditional-write probe: the first conditional PUT is taken, the second refused.
+        wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.put(urlPathMatching(".*/\\.bitsbridge/probe/.*"))
+                .inScenario("probe").whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willReturn(aResponse().withStatus(200).withHeader("ETag", "\"1\"")).willSetStateTo("exists"));
+        wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.put(urlPathMatching(".*/\\.bitsbridge/probe/.*"))
+                .inScenario("probe").whenScenarioStateIs("exists").willReturn(aResponse().withStatus(412)));
         wm.stubFor(get(urlPathMatching(".*/big\\.bin")).willReturn(UpstreamFaultTest.object(DATA)));
         proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("b")
                 .endpoint(URI.create("http://127.0.0.1:" + wm.port())).stateDir(state).allowUpload(true).build(),

@@ -120,4 +120,25 @@ class S3AddressingTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new S3Addressing("us-east-1", URI.create("http:///path"), false, false, false));
     }
+
+    /** The one flag the AWS SDK takes (SdkS3Clients) follows the same rule as the targets. */
+    @Test
+    void pathStyleFlagAgreesWithTheTargets() {
+        String[][] cases = {
+            {"https://minio.example.com", "plain-bucket"},
+            {"https://minio.example.com", "dotted.bucket.name"},
+            {"http://minio.example.com", "dotted.bucket.name"},
+            {"http://127.0.0.1:9000", "plain-bucket"},
+            {"http://localhost:9000", "plain-bucket"},
+        };
+        for (String[] c : cases) {
+            S3Addressing a = new S3Addressing("us-east-1", URI.create(c[0]), false, false, false);
+            boolean targetIsPathStyle = a.target(new S3Location(c[1], "k")).encodedPath().startsWith("/" + c[1] + "/");
+            assertEquals(targetIsPathStyle, a.pathStyle(c[1]), c[0] + " " + c[1]);
+        }
+        S3Addressing aws = new S3Addressing("eu-west-1", null, false, false, false);
+        assertFalse(aws.pathStyle("my-bucket"));
+        assertTrue(aws.pathStyle("dotted.bucket.name"), "a dotted bucket breaks TLS as a virtual host");
+        assertFalse(new S3Addressing("eu-west-1", null, false, true, false).pathStyle("my-bucket"), "accelerate");
+    }
 }

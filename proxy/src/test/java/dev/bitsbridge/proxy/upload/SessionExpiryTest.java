@@ -53,7 +53,7 @@ class SessionExpiryTest {
                 String id = service.createSession(loc, UploadService.PROTOCOL).get().headers().get("BITS-Session-Id");
                 byte[] data = new byte[6 * 1024 * 1024];
                 new Random(1).nextBytes(data);
-                FragmentWriter w = service.beginFragment(id, new FragmentRange(0, data.length - 1, 20_000_000L),
+                FragmentWriter w = service.beginFragment(id, loc, new FragmentRange(0, data.length - 1, 20_000_000L),
                         data.length).get();
                 w.write(io.netty.buffer.Unpooled.wrappedBuffer(data)).get();
                 assertNull(w.finish().get().error());
