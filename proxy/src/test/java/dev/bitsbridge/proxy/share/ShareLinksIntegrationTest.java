@@ -8,13 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.fault.RawHttp;
 import dev.bitsbridge.proxy.fault.RawHttp.Response;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.testing.BitsUploadClient;
-import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,11 +26,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,29 +40,24 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShareLinksIntegrationTest {
 
-    static S3Server s3;
     static final byte[] DATA = new byte[3 * 1024 * 1024 + 4321];
     static final String ORIGIN = "https://app.example";
+
+    static {
+        new Random(6).nextBytes(DATA);
+    }
+
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("shared").withoutProxy()
+            .object("setup.exe", DATA)
+            .object("other.bin", new byte[] {1, 2, 3})
+            .object("dir/report 2026.pdf", "report".getBytes(StandardCharsets.UTF_8))
+            .build();
 
     @TempDir
     Path state;
     BitsBridgeServer proxy;
     ShareLinks links;
-
-    @BeforeAll
-    static void s3() throws Exception {
-        new Random(6).nextBytes(DATA);
-        s3 = new S3Server();
-        s3.createBucket("shared");
-        s3.put("shared", "setup.exe", DATA);
-        s3.put("shared", "other.bin", new byte[] {1, 2, 3});
-        s3.put("shared", "dir/report 2026.pdf", "report".getBytes(StandardCharsets.UTF_8));
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -73,17 +65,10 @@ class ShareLinksIntegrationTest {
         links = new ShareLinks(ShareSecret.open(state), Clock.systemUTC());
     }
 
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.stop(Duration.ZERO);
-        }
-    }
-
+    /** Stopped by the fixture after the test. */
     private static BitsBridgeServer startProxy(Path stateDir, boolean markers) throws Exception {
-        return new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("shared").endpoint(s3.endpoint())
-                .stateDir(stateDir).requireToken(true).shareSpentMarkers(markers).corsOrigins(List.of(ORIGIN))
-                .allowUpload(true).build(), s3.credentials()).start();
+        return fx.startProxy(b -> b.stateDir(stateDir).requireToken(true).shareSpentMarkers(markers)
+                .corsOrigins(List.of(ORIGIN)).allowUpload(true));
     }
 
     private String mint(String key, Duration life, boolean once) {
@@ -307,7 +292,7 @@ class ShareLinksIntegrationTest {
             assertEquals(401, up.createSession("/incoming/log.zip").status());
             assertEquals(200, up.upload("/incoming/log.zip?token=" + token, data, 100_000).status());
         }
-        assertArrayEquals(data, s3.client().getObjectAsBytes(b -> b.bucket("shared").key("incoming/log.zip"))
+        assertArrayEquals(data, fx.s3().client().getObjectAsBytes(b -> b.bucket("shared").key("incoming/log.zip"))
                 .asByteArray());
         // An upload link does not download.
         assertEquals(403, once("GET", "/incoming/log.zip?token=" + token).status());
@@ -372,7 +357,7 @@ class ShareLinksIntegrationTest {
 
     private static boolean exists(String key) {
         try {
-            s3.client().headObject(b -> b.bucket("shared").key(key));
+            fx.s3().client().headObject(b -> b.bucket("shared").key(key));
             return true;
         } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
             return false;
