@@ -14,6 +14,7 @@ import com.github.tomakehurst.wiremock.core.Options.ChunkedEncodingPolicy;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.testing.ProxyFixture;
+import dev.bitsbridge.proxy.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
