@@ -86,7 +86,7 @@ class BitsDownloadJobTest {
             Response first = c.readResponse(false);
             assertEquals(206, first.status());
 
-            Thread.sleep(1100); // Last-Modified has one-second resolution: make the new version later
+            Thread.sleep(1100); // not a wait: Last-Modified has one-second resolution, make the new version later
             byte[] v2 = new byte[3 * 1024 * 1024];
             new Random(2).nextBytes(v2);
             fx.s3().put("jobs", "moving.bin", v2);
@@ -128,7 +128,7 @@ class BitsDownloadJobTest {
                 assertTrue(n > 0);
                 got.write(buf, 0, n);
                 left -= n;
-                Thread.sleep(2); // about 30 MB/s at most: slower than the proxy can send
+                Thread.sleep(2); // pacing, not a wait: about 30 MB/s at most, slower than the proxy can send
             }
             assertArrayEquals(java.util.Arrays.copyOf(DATA, 4 * 1024 * 1024), got.toByteArray());
         }

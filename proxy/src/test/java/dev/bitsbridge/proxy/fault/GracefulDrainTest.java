@@ -96,7 +96,7 @@ class GracefulDrainTest {
             } catch (IOException e) {
                 // retry
             }
-            Thread.sleep(20);
+            Thread.sleep(20); // polling interval, bounded by the deadline
         } while (System.nanoTime() < deadline);
         return false;
     }

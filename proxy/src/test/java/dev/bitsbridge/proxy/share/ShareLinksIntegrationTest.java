@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bitsbridge.proxy.testing.Await;
 import dev.bitsbridge.proxy.testing.RawHttp;
 import dev.bitsbridge.proxy.testing.RawHttp.Response;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
@@ -253,14 +254,18 @@ class ShareLinksIntegrationTest {
             assertEquals(200, head.status());
             c.input().readNBytes(64 * 1024); // then the client gives up
         }
-        Thread.sleep(300);
+        // The proxy has seen the client leave once the request is no longer in flight; only then
+        // can "not spent" be checked (a sleep would pass even if the check came too early).
+        BitsBridgeServer p = proxy;
+        Await.until(Duration.ofSeconds(10), () -> p.requestsInFlight() == 0 && p.openConnections() == 0,
+                () -> p.requestsInFlight() + " requests in flight, " + p.openConnections() + " connections");
         assertEquals(200, once("HEAD", path).status(), "an aborted download does not spend the link");
         // A multi-range request is answered whole (one contiguous body) and counts.
         Response whole = once("GET", path, "Range: bytes=0-9,20-29");
         assertEquals(200, whole.status());
         assertArrayEquals(DATA, whole.body());
-        Thread.sleep(100);
-        assertEquals(410, once("GET", path).status());
+        // Spent is recorded once the last byte is written, which may be just after the client read it.
+        Await.value(Duration.ofSeconds(10), () -> once("GET", path).status(), s -> s == 410, "the link spent");
     }
 
     @Test
@@ -334,14 +339,10 @@ class ShareLinksIntegrationTest {
             String token = mint("other.bin", Duration.ofHours(1), true);
             String path = "/other.bin?token=" + token;
             assertEquals(200, once("GET", path).status());
-            // The first proxy wrote the marker with a conditional PUT; give it a moment.
+            // The first proxy writes the marker with a conditional PUT after the answer.
             String marker = SpentMarkers.PREFIX + SpentLedger.fileId(ShareToken.fromClaims(
                     ShareToken.split(token).encodedClaims()));
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (System.nanoTime() < deadline && !exists(marker)) {
-                Thread.sleep(50);
-            }
-            assertTrue(exists(marker), "marker " + marker);
+            Await.until(Duration.ofSeconds(10), () -> exists(marker), () -> "marker " + marker);
             BitsBridgeServer first = proxy;
             proxy = second;
             try {
