@@ -73,13 +73,20 @@ public final class UploadService implements AutoCloseable {
     public static UploadService create(dev.bitsbridge.proxy.config.ProxyConfig config,
             software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials)
             throws IOException, java.security.GeneralSecurityException {
+        return create(config, credentials, Clock.systemUTC());
+    }
+
+    /** As the two-argument {@code create}, with upload sessions timed by {@code clock}. */
+    public static UploadService create(dev.bitsbridge.proxy.config.ProxyConfig config,
+            software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials, Clock clock)
+            throws IOException, java.security.GeneralSecurityException {
         if (config.uploadPartSize() < 5L * 1024 * 1024) {
             throw new IllegalArgumentException("the upload part size must be at least 5 MiB (S3's minimum)");
         }
         Settings settings = new Settings(config.uploadPartSize(), config.maxUploadSize(), config.allowOverwrite(),
                 config.uploadSessionTtl());
         return new UploadService(settings, new UploadSessionStore(config.stateDir()),
-                new S3Uploader(config, credentials, S3Uploader.trust(config.caBundle())), Clock.systemUTC());
+                new S3Uploader(config, credentials, S3Uploader.trust(config.caBundle())), clock);
     }
 
     UploadService(Settings settings, UploadSessionStore store, S3Uploader s3, Clock clock) {

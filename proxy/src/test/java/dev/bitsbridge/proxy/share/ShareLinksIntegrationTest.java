@@ -14,6 +14,7 @@ import dev.bitsbridge.proxy.testing.RawHttp.Response;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.testing.BitsUploadClient;
+import dev.bitsbridge.proxy.testing.MutableClock;
 import dev.bitsbridge.proxy.testing.ProxyFixture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -48,8 +49,11 @@ class ShareLinksIntegrationTest {
         new Random(6).nextBytes(DATA);
     }
 
+    /** The proxies' and the minting side's time: expiry is tested by moving it. */
+    static final MutableClock CLOCK = MutableClock.startingNow();
+
     @RegisterExtension
-    static final ProxyFixture fx = ProxyFixture.builder().bucket("shared").withoutProxy()
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("shared").withoutProxy().clock(CLOCK)
             .object("setup.exe", DATA)
             .object("other.bin", new byte[] {1, 2, 3})
             .object("dir/report 2026.pdf", "report".getBytes(StandardCharsets.UTF_8))
@@ -63,7 +67,7 @@ class ShareLinksIntegrationTest {
     @BeforeEach
     void start() throws Exception {
         proxy = startProxy(state, false);
-        links = new ShareLinks(ShareSecret.open(state), Clock.systemUTC());
+        links = new ShareLinks(ShareSecret.open(state), CLOCK);
     }
 
     /** Stopped by the fixture after the test. */
@@ -193,7 +197,9 @@ class ShareLinksIntegrationTest {
     void aLinkExpiresOnTimeWith410() throws Exception {
         String token = mint("setup.exe", Duration.ofSeconds(2), false);
         assertEquals(200, once("HEAD", "/setup.exe?token=" + token).status());
-        Thread.sleep(2100 - (System.currentTimeMillis() % 1000)); // past the expiry second
+        CLOCK.advance(Duration.ofSeconds(1));
+        assertEquals(200, once("HEAD", "/setup.exe?token=" + token).status(), "one second left");
+        CLOCK.advance(Duration.ofSeconds(2)); // past the expiry second
         Response r = once("HEAD", "/setup.exe?token=" + token);
         assertEquals(410, r.status());
         Response g = once("GET", "/setup.exe?token=" + token);
@@ -201,7 +207,7 @@ class ShareLinksIntegrationTest {
         assertTrue(g.text().contains("expired"), g.text());
 
         ShareLinks past = new ShareLinks(ShareSecret.open(state),
-                Clock.fixed(Instant.now().minusSeconds(7200), ZoneOffset.UTC));
+                Clock.fixed(CLOCK.instant().minusSeconds(7200), ZoneOffset.UTC));
         String old = past.sign(past.newToken("setup.exe", Duration.ofHours(1), false, false));
         assertEquals(410, once("GET", "/setup.exe?token=" + old).status());
     }
@@ -278,7 +284,7 @@ class ShareLinksIntegrationTest {
         assertTrue(url.startsWith("http://127.0.0.1:" + proxy.port() + "/setup.exe?token=v1."), url);
         assertTrue(n.get("once").asBoolean());
         Instant exp = Instant.parse(n.get("expires").asText());
-        assertTrue(Math.abs(Duration.between(Instant.now().plusSeconds(600), exp).getSeconds()) <= 2, exp.toString());
+        assertTrue(Math.abs(Duration.between(CLOCK.instant().plusSeconds(600), exp).getSeconds()) <= 1, exp.toString());
         Response got = once("GET", url.substring(url.indexOf('/', 8)));
         assertEquals(200, got.status());
         assertArrayEquals(DATA, got.body());

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -51,6 +52,7 @@ public final class ProxyFixture implements BeforeAllCallback, AfterAllCallback, 
     private final boolean startProxy;
     private final boolean perTest;
     private final boolean withStateDir;
+    private final Clock clock;
 
     private S3Server s3;
     private BitsBridgeServer proxy;
@@ -69,6 +71,7 @@ public final class ProxyFixture implements BeforeAllCallback, AfterAllCallback, 
         this.startProxy = b.startProxy;
         this.perTest = b.perTest;
         this.withStateDir = b.stateDir;
+        this.clock = b.clock;
     }
 
     public static Builder builder() {
@@ -126,7 +129,7 @@ public final class ProxyFixture implements BeforeAllCallback, AfterAllCallback, 
 
     private void startMain() throws Exception {
         stateDir = withStateDir ? newDir() : null;
-        proxy = new BitsBridgeServer(baseConfig().build(), s3.credentials()).start();
+        proxy = new BitsBridgeServer(baseConfig().build(), s3.credentials(), clock).start();
     }
 
     private void stopMain() {
@@ -160,7 +163,8 @@ public final class ProxyFixture implements BeforeAllCallback, AfterAllCallback, 
     /** As {@link #startProxy(UnaryOperator)}, signing with other credentials (null: anonymous). */
     public BitsBridgeServer startProxy(UnaryOperator<ProxyConfig.Builder> tweak, AwsCredentialsProvider credentials)
             throws Exception {
-        BitsBridgeServer p = new BitsBridgeServer(tweak.apply(baseConfig()).port(0).build(), credentials).start();
+        BitsBridgeServer p = new BitsBridgeServer(tweak.apply(baseConfig()).port(0).build(), credentials, clock)
+                .start();
         (inTest ? extras : classExtras).add(p);
         return p;
     }
@@ -225,8 +229,15 @@ public final class ProxyFixture implements BeforeAllCallback, AfterAllCallback, 
         private boolean startProxy = true;
         private boolean perTest;
         private boolean stateDir;
+        private Clock clock = Clock.systemUTC();
 
         private Builder() {
+        }
+
+        /** The proxies' clock (share links, uploads, vended URLs): a {@link MutableClock} to test expiry. */
+        public Builder clock(Clock v) {
+            clock = v;
+            return this;
         }
 
         /** The bucket created in S3 and served by the proxy (bucket mode). */

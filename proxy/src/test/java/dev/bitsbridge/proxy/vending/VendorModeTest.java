@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.testing.MutableClock;
 import dev.bitsbridge.proxy.testing.ProxyFixture;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -55,6 +56,8 @@ class VendorModeTest {
     private final List<String> asked = new CopyOnWriteArrayList<>();
     private volatile int forcedStatus;
     private BitsBridgeServer proxy;
+    /** The proxy's time: URL reuse is tested by moving it, while S3 judges the URLs by its own. */
+    private final MutableClock clock = MutableClock.startingNow();
 
     @BeforeAll
     static void presigner() throws Exception {
@@ -100,7 +103,7 @@ class VendorModeTest {
                 .urlVendor(URI.create("http://127.0.0.1:" + vendor.getAddress().getPort() + "/presign"))
                 .urlVendorHeaders(List.of("X-Api-Key: k123"))
                 .allowUpstream(List.of("127.0.0.1:" + fx.s3().endpoint().getPort()))
-                .build(), null).start();
+                .build(), null, clock).start();
     }
 
     @AfterEach
@@ -131,6 +134,17 @@ class VendorModeTest {
         assertArrayEquals(DATA, send("GET", null).body());
         assertEquals(List.of("HEAD pkg/tool v2.zip k123", "GET pkg/tool v2.zip k123"), asked,
                 "one URL per verb, reused until shortly before it expires, with the configured header");
+
+        // The URLs are valid for 10 minutes and not reused in their last minute.
+        clock.advance(Duration.ofMinutes(8));
+        assertEquals(206, send("GET", "bytes=0-9").statusCode());
+        assertEquals(2, asked.size(), "still reused two minutes before expiry: " + asked);
+        clock.advance(Duration.ofSeconds(119)); // 9:59 after the clock started, at most that after signing
+        HttpResponse<byte[]> late = send("GET", "bytes=10-19");
+        assertEquals(206, late.statusCode());
+        assertArrayEquals(Arrays.copyOfRange(DATA, 10, 20), late.body());
+        assertEquals(List.of("HEAD pkg/tool v2.zip k123", "GET pkg/tool v2.zip k123", "GET pkg/tool v2.zip k123"),
+                asked, "a fresh GET URL in the URL's last minute");
     }
 
     @Test
