@@ -1,7 +1,5 @@
 package dev.bitsbridge.proxy.download;
 
-import dev.bitsbridge.proxy.endpoint.Transfer;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

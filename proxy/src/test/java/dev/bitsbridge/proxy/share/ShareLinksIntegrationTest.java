@@ -16,7 +16,6 @@ import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.testing.BitsUploadClient;
 import dev.bitsbridge.proxy.testing.MutableClock;
 import dev.bitsbridge.proxy.testing.ProxyFixture;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
