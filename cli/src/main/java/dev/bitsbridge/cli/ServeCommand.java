@@ -2,7 +2,6 @@ package dev.bitsbridge.cli;
 
 import dev.bitsbridge.proxy.config.ConfigException;
 import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.state.StateFiles;
 import java.io.PrintWriter;
@@ -12,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

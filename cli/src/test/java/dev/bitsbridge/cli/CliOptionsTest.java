@@ -10,7 +10,6 @@ import dev.bitsbridge.proxy.config.ProxyConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.testing.Await;
 import dev.bitsbridge.proxy.testing.S3Server;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -68,9 +69,10 @@ class ShareCommandTest {
                         HttpResponse.BodyHandlers.ofByteArray());
                 assertEquals(200, get.statusCode());
                 assertArrayEquals(data, get.body());
-                Thread.sleep(100);
-                HttpResponse<String> gone = http.send(HttpRequest.newBuilder(URI.create(link)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                // Spent is recorded once the last byte is written, which may be just after the client read it.
+                HttpResponse<String> gone = Await.value(Duration.ofSeconds(10), () -> http.send(
+                        HttpRequest.newBuilder(URI.create(link)).build(), HttpResponse.BodyHandlers.ofString()),
+                        r -> r.statusCode() != 200, "the one-time link spent");
                 assertEquals(410, gone.statusCode());
                 assertTrue(gone.body().contains("one-time"), gone.body());
 
@@ -82,8 +84,10 @@ class ShareCommandTest {
 
                 Run rotated = cli("share", "--rotate-secret", "--state-dir", state.toString());
                 assertEquals(0, rotated.code(), rotated.err());
-                Thread.sleep(2200); // the proxy looks at the secret file at most every 2 s
-                assertEquals(403, status(http, reusable), "links signed with the old secret stop working");
+                // The proxy looks at the secret file at most every 2 s: links signed with the old secret
+                // stop working by then.
+                Await.value(Duration.ofSeconds(10), () -> status(http, reusable), s -> s == 403,
+                        "links signed with the old secret refused");
                 Run fresh = cli("share", "dir/setup v2.exe", "--base-url", base, "--state-dir", state.toString());
                 assertEquals(200, status(http, fresh.lastLine()));
             } finally {

@@ -1,7 +1,6 @@
 package dev.bitsbridge.proxy.endpoint;
 
 import dev.bitsbridge.proxy.state.Json;
-import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;

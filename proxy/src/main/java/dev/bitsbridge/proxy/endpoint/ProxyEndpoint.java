@@ -1,7 +1,5 @@
 package dev.bitsbridge.proxy.endpoint;
 
-import dev.bitsbridge.proxy.endpoint.ClientResponse;
-import dev.bitsbridge.proxy.endpoint.Transfer;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpRequest;
 

@@ -1,6 +1,5 @@
 package dev.bitsbridge.proxy.endpoint;
 
-import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import io.netty.handler.codec.http.HttpRequest;
 
 /** Serves requests whose body is streamed to a {@link RequestBodySink} (BITS_POST uploads). */

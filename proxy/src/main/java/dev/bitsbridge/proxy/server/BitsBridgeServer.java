@@ -74,6 +74,7 @@ public final class BitsBridgeServer implements AutoCloseable {
     private final ProxyConfig config;
     private final AwsCredentialsProvider credentialsProvider;
     private final NettyTransport transport;
+    private final Clock clock;
     private EventLoopGroup group;
     private Channel serverChannel;
     private UpstreamClient upstream;
@@ -85,9 +86,19 @@ public final class BitsBridgeServer implements AutoCloseable {
 
     /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
     public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
+        this(config, credentialsProvider, Clock.systemUTC());
+    }
+
+    /**
+     * @param clock the time of share-link expiry, one-time links' ledger, upload-session expiry and
+     *     vended-URL reuse (tests move it instead of waiting); never of request signing, which S3
+     *     checks against its own clock
+     */
+    public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider, Clock clock) {
         this.config = config;
         this.credentialsProvider = credentialsProvider;
         this.transport = NettyTransport.best();
+        this.clock = clock;
     }
 
     public synchronized BitsBridgeServer start() throws IOException, GeneralSecurityException, InterruptedException {
@@ -123,7 +134,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         Function<String, ObjectSource> keySource = null;
         if (config.urlVendor() != null) {
             UrlVendor vendor = new UrlVendor(config.urlVendor(), config.urlVendorHeaders(), allowlist,
-                    config.upstreamTimeout());
+                    config.upstreamTimeout(), clock);
             keySource = key -> new VendedObjectSource(caller, vendor, key);
         }
         Downloads downloads = new Downloads(caller, addressing, config.maxRanges(), keySource);
@@ -144,7 +155,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix());
         StreamingEndpoint uploadEndpoint = BitsUploadEndpoint.disabled();
         if (config.allowUpload()) {
-            uploads = UploadService.create(config, credentialsProvider);
+            uploads = UploadService.create(config, credentialsProvider, clock);
             ops.uploadsCheck(uploads::conditionalWrites);
             uploadEndpoint = new BitsUploadEndpoint(uploads, keyMapper);
             endpoints.add(new UploadEndpoints(uploads));
@@ -216,15 +227,14 @@ public final class BitsBridgeServer implements AutoCloseable {
         if (config.stateDir() == null) {
             return ShareGate.open();
         }
-        ShareLinks links = new ShareLinks(ShareSecret.open(config.stateDir()), Clock.systemUTC());
+        ShareLinks links = new ShareLinks(ShareSecret.open(config.stateDir()), clock);
         SpentMarkers markers = null;
         if (config.shareSpentMarkers()) {
             shareMarkersClient = SdkS3Clients.create(config, credentialsProvider,
                     config.caBundle() == null ? null : TlsContexts.trustManagerFactory(config.caBundle()));
             markers = new SpentMarkers(shareMarkersClient, config.bucket());
         }
-        SpentLedger ledger = SpentLedger.open(config.stateDir().resolve("shares"), stateExecutor, markers,
-                Clock.systemUTC());
+        SpentLedger ledger = SpentLedger.open(config.stateDir().resolve("shares"), stateExecutor, markers, clock);
         endpoints.add(new ShareEndpoints(links, key -> {
             try {
                 downloads.source("/" + S3Paths.encodeKey(key), keyMapper);

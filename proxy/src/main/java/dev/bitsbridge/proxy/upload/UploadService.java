@@ -81,15 +81,15 @@ public final class UploadService implements AutoCloseable {
     private final ConditionalWriteProbe probe;
     private final UploadQuotas quotas;
 
-    /** Uploads for a proxy in bucket mode; state under {@code config.stateDir()}. */
+    /** Uploads for a proxy in bucket mode; state under {@code config.stateDir()}, sessions timed by {@code clock}. */
     public static UploadService create(dev.bitsbridge.proxy.config.ProxyConfig config,
-            software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials)
+            software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials, Clock clock)
             throws IOException, java.security.GeneralSecurityException {
         Settings settings = new Settings(config.uploadPartSize(), config.maxUploadSize(), config.allowOverwrite(),
                 config.uploadSessionTtl(), config.maxUploadSessions(), config.maxSpoolBytes(),
                 config.maxFragmentSize(), config.bucket(), config.prefix());
         return new UploadService(settings, new UploadSessionStore(config.stateDir()),
-                new S3Uploader(config, credentials, S3Uploader.trust(config.caBundle())), Clock.systemUTC());
+                new S3Uploader(config, credentials, S3Uploader.trust(config.caBundle())), clock);
     }
 
     UploadService(Settings settings, UploadSessionStore store, S3Uploader s3, Clock clock) {

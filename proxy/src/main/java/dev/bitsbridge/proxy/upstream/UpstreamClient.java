@@ -1,6 +1,5 @@
 package dev.bitsbridge.proxy.upstream;
 
-import dev.bitsbridge.proxy.upstream.UpstreamEndpoint;
 import dev.bitsbridge.proxy.upstream.UpstreamException.Kind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;

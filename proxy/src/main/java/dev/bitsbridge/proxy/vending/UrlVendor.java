@@ -56,7 +56,8 @@ public final class UrlVendor {
         this(vendor, headers, allowlist, timeout, Clock.systemUTC());
     }
 
-    UrlVendor(URI vendor, List<String> headers, UpstreamAllowlist allowlist, Duration timeout, Clock clock) {
+    /** @param clock decides when a cached URL is replaced */
+    public UrlVendor(URI vendor, List<String> headers, UpstreamAllowlist allowlist, Duration timeout, Clock clock) {
         this.vendor = vendor;
         this.headers = headers.stream().map(UrlVendor::splitHeader).toList();
         this.allowlist = allowlist;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.fault.RawHttp;
-import dev.bitsbridge.proxy.fault.RawHttp.Response;
+import dev.bitsbridge.proxy.testing.RawHttp;
+import dev.bitsbridge.proxy.testing.RawHttp.Response;
 import dev.bitsbridge.proxy.http.HttpDates;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import java.io.ByteArrayOutputStream;

@@ -4,18 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.fault.RawHttp;
-import dev.bitsbridge.proxy.fault.RawHttp.Response;
-import dev.bitsbridge.proxy.server.BitsBridgeServer;
-import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.RawHttp;
+import dev.bitsbridge.proxy.testing.RawHttp.Response;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
 import dev.bitsbridge.proxy.s3.S3Paths;
 import java.io.ByteArrayOutputStream;
-import java.time.Duration;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,29 +22,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class BitsDownloadJobTest {
 
-    static S3Server s3;
-    static BitsBridgeServer proxy;
     static final byte[] DATA = new byte[12 * 1024 * 1024 + 12345];
 
-    @BeforeAll
-    static void start() throws Exception {
+    static {
         new Random(12).nextBytes(DATA);
-        s3 = new S3Server();
-        s3.createBucket("jobs");
-        s3.put("jobs", "setup.exe", DATA);
-        proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("jobs").endpoint(s3.endpoint()).build(),
-                s3.credentials()).start();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        proxy.stop(Duration.ZERO);
-        s3.close();
-    }
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("jobs").object("setup.exe", DATA).build();
 
     private static String bits(String method, String path, String... extra) {
         StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-                .append("Host: 127.0.0.1:").append(proxy.port()).append("\r\n")
+                .append("Host: 127.0.0.1:").append(fx.port()).append("\r\n")
                 .append("User-Agent: Microsoft BITS/7.8\r\nAccept: */*\r\nAccept-Encoding: identity\r\n")
                 .append("Connection: Keep-Alive\r\n");
         for (String h : extra) {
@@ -59,9 +44,9 @@ class BitsDownloadJobTest {
 
     @Test
     void aJobOfOneHeadAndManyRangesOnOneConnectionUsesOnePooledUpstreamConnection() throws Exception {
-        long before = proxy.upstreamConnectionsOpened();
+        long before = fx.proxy().upstreamConnectionsOpened();
         ByteArrayOutputStream file = new ByteArrayOutputStream();
-        try (RawHttp c = RawHttp.connect(proxy.port())) {
+        try (RawHttp c = RawHttp.connect(fx.port())) {
             c.send(bits("HEAD", "/setup.exe"));
             Response head = c.readResponse(true);
             assertEquals(200, head.status());
@@ -83,7 +68,7 @@ class BitsDownloadJobTest {
             assertEquals(13, requests);
         }
         assertArrayEquals(DATA, file.toByteArray(), "reassembled byte for byte");
-        long opened = proxy.upstreamConnectionsOpened() - before;
+        long opened = fx.proxy().upstreamConnectionsOpened() - before;
         assertTrue(opened <= 2, "14 requests on one client connection opened " + opened + " upstream connections");
     }
 
@@ -91,8 +76,8 @@ class BitsDownloadJobTest {
     void anObjectReplacedMidJobAnswers412NeverMixedBytes() throws Exception {
         byte[] v1 = new byte[3 * 1024 * 1024];
         new Random(1).nextBytes(v1);
-        s3.put("jobs", "moving.bin", v1);
-        try (RawHttp c = RawHttp.connect(proxy.port())) {
+        fx.s3().put("jobs", "moving.bin", v1);
+        try (RawHttp c = RawHttp.connect(fx.port())) {
             c.send(bits("HEAD", "/moving.bin"));
             Response head = c.readResponse(true);
             String lastModified = head.header("Last-Modified");
@@ -101,10 +86,10 @@ class BitsDownloadJobTest {
             Response first = c.readResponse(false);
             assertEquals(206, first.status());
 
-            Thread.sleep(1100); // Last-Modified has one-second resolution: make the new version later
+            Thread.sleep(1100); // not a wait: Last-Modified has one-second resolution, make the new version later
             byte[] v2 = new byte[3 * 1024 * 1024];
             new Random(2).nextBytes(v2);
-            s3.put("jobs", "moving.bin", v2);
+            fx.s3().put("jobs", "moving.bin", v2);
 
             c.send(bits("GET", "/moving.bin", "Range: bytes=1048576-2097151", "If-Unmodified-Since: " + lastModified));
             Response second = c.readResponse(false);
@@ -119,19 +104,19 @@ class BitsDownloadJobTest {
         "literal%2Fslash.bin", "dir/sub dir/ü-ünïcødé.txt", "emoji-😀.bin", "tilde~dash-under_score.bin", "semi;colon,comma.bin"})
     void awkwardKeysRoundTrip(String key) throws Exception {
         byte[] data = ("content of " + key).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        s3.put("jobs", key, data);
+        fx.s3().put("jobs", key, data);
         String path = "/" + S3Paths.encodeKey(key);
-        Response r = RawHttp.exchange(proxy.port(), RawHttp.get(path));
+        Response r = RawHttp.exchange(fx.port(), RawHttp.get(path));
         assertEquals(200, r.status(), key + " as " + path + ": " + r);
         assertArrayEquals(data, r.body());
-        Response ranged = RawHttp.exchange(proxy.port(), RawHttp.get(path, "Range: bytes=0-6"));
+        Response ranged = RawHttp.exchange(fx.port(), RawHttp.get(path, "Range: bytes=0-6"));
         assertEquals(206, ranged.status());
         assertArrayEquals(java.util.Arrays.copyOf(data, 7), ranged.body());
     }
 
     @Test
     void aSlowReaderGetsEveryByte() throws Exception {
-        try (RawHttp c = RawHttp.connect(proxy.port(), 32 * 1024)) {
+        try (RawHttp c = RawHttp.connect(fx.port(), 32 * 1024)) {
             c.send(RawHttp.get("/setup.exe", "Range: bytes=0-4194303"));
             Response head = c.readHead();
             assertEquals(206, head.status());
@@ -143,7 +128,7 @@ class BitsDownloadJobTest {
                 assertTrue(n > 0);
                 got.write(buf, 0, n);
                 left -= n;
-                Thread.sleep(2); // about 30 MB/s at most: slower than the proxy can send
+                Thread.sleep(2); // pacing, not a wait: about 30 MB/s at most, slower than the proxy can send
             }
             assertArrayEquals(java.util.Arrays.copyOf(DATA, 4 * 1024 * 1024), got.toByteArray());
         }

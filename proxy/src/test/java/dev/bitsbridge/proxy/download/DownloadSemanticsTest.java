@@ -1,7 +1,5 @@
 package dev.bitsbridge.proxy.download;
 
-import dev.bitsbridge.proxy.endpoint.Transfer;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,25 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.fault.RawHttp;
-import dev.bitsbridge.proxy.fault.RawHttp.Response;
+import dev.bitsbridge.proxy.testing.RawHttp;
+import dev.bitsbridge.proxy.testing.RawHttp.Response;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
 import dev.bitsbridge.proxy.testing.S3Server;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
  * Every point of the download path's HTTP semantics (RFC 9110 and what BITS expects), over real
@@ -35,37 +33,28 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class DownloadSemanticsTest {
 
-    static S3Server s3;
-    static BitsBridgeServer proxy;
     static final byte[] BIG = new byte[3 * 1024 * 1024 + 511];
     static final byte[] TEXT = "0123456789abcdefghijklmnopqrstuvwxyz".getBytes(StandardCharsets.US_ASCII);
 
-    @BeforeAll
-    static void start() throws Exception {
+    static {
         new Random(5).nextBytes(BIG);
-        s3 = new S3Server();
-        s3.createBucket("files");
-        s3.put("files", "big.bin", BIG);
-        s3.put("files", "text.txt", TEXT, "text/plain");
-        s3.put("files", "empty.bin", new byte[0]);
-        s3.put("files", "pub/visible.txt", TEXT);
-        s3.put("files", "private.txt", "secret".getBytes(StandardCharsets.US_ASCII));
-        proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("files").endpoint(s3.endpoint()).build(),
-                s3.credentials()).start();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        proxy.stop(Duration.ZERO);
-        s3.close();
-    }
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("files")
+            .object("big.bin", BIG)
+            .object("text.txt", TEXT, "text/plain")
+            .object("empty.bin", new byte[0])
+            .object("pub/visible.txt", TEXT)
+            .object("private.txt", "secret".getBytes(StandardCharsets.US_ASCII))
+            .build();
 
     static Response get(String path, String... headers) throws IOException {
-        return RawHttp.exchange(proxy.port(), RawHttp.get(path, headers));
+        return RawHttp.exchange(fx.port(), RawHttp.get(path, headers));
     }
 
     static Response head(String path, String... headers) throws IOException {
-        try (RawHttp c = RawHttp.connect(proxy.port())) {
+        try (RawHttp c = RawHttp.connect(fx.port())) {
             c.send(RawHttp.get(path, headers).replaceFirst("GET", "HEAD"));
             return c.readResponse(true);
         }
@@ -235,7 +224,7 @@ class DownloadSemanticsTest {
         assertEquals(String.valueOf(missing.body().length), missing.header("Content-Length"));
         assertEquals(404, head("/no/such/key").status());
         for (String method : List.of("PUT", "DELETE", "POST", "PATCH")) {
-            Response r = RawHttp.exchange(proxy.port(), method + " /text.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            Response r = RawHttp.exchange(fx.port(), method + " /text.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Content-Length: 0\r\n\r\n");
             assertEquals(405, r.status(), method);
             assertEquals("GET, HEAD, OPTIONS", r.header("Allow"));
@@ -249,33 +238,27 @@ class DownloadSemanticsTest {
 
     @Test
     void wrongCredentialsAre403WithS3sMessage() throws Exception {
-        try (BitsBridgeServer wrong = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("files")
-                .endpoint(s3.endpoint()).build(), software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(S3Server.ACCESS_KEY, "not-the-secret")))
-                .start()) {
-            Response r = RawHttp.exchange(wrong.port(), RawHttp.get("/text.txt"));
-            assertEquals(403, r.status());
-            assertTrue(r.text().contains("SignatureDoesNotMatch"), r.text());
-        }
+        BitsBridgeServer wrong = fx.startProxy(b -> b, StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(S3Server.ACCESS_KEY, "not-the-secret")));
+        Response r = RawHttp.exchange(wrong.port(), RawHttp.get("/text.txt"));
+        assertEquals(403, r.status());
+        assertTrue(r.text().contains("SignatureDoesNotMatch"), r.text());
     }
 
     @Test
     void prefixConfinesAndPathModeNamesTheBucket() throws Exception {
-        try (BitsBridgeServer prefixed = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("files")
-                .prefix("pub/").endpoint(s3.endpoint()).build(), s3.credentials()).start();
-                BitsBridgeServer pathMode = new BitsBridgeServer(ProxyConfig.builder().port(0)
-                        .endpoint(s3.endpoint()).build(), s3.credentials()).start()) {
-            Response inside = RawHttp.exchange(prefixed.port(), RawHttp.get("/visible.txt"));
-            assertEquals(200, inside.status());
-            assertArrayEquals(TEXT, inside.body());
-            assertEquals(400, RawHttp.exchange(prefixed.port(), RawHttp.get("/../private.txt")).status());
-            assertEquals(400, RawHttp.exchange(prefixed.port(), RawHttp.get("/%2E%2E/private.txt")).status());
-            assertEquals(404, RawHttp.exchange(prefixed.port(), RawHttp.get("/private.txt")).status(),
-                    "private.txt is pub/private.txt through this proxy: not there");
-            Response viaPath = RawHttp.exchange(pathMode.port(), RawHttp.get("/files/text.txt"));
-            assertEquals(200, viaPath.status());
-            assertArrayEquals(TEXT, viaPath.body());
-        }
+        BitsBridgeServer prefixed = fx.startProxy(b -> b.prefix("pub/"));
+        BitsBridgeServer pathMode = fx.startProxy(b -> b.bucket(null));
+        Response inside = RawHttp.exchange(prefixed.port(), RawHttp.get("/visible.txt"));
+        assertEquals(200, inside.status());
+        assertArrayEquals(TEXT, inside.body());
+        assertEquals(400, RawHttp.exchange(prefixed.port(), RawHttp.get("/../private.txt")).status());
+        assertEquals(400, RawHttp.exchange(prefixed.port(), RawHttp.get("/%2E%2E/private.txt")).status());
+        assertEquals(404, RawHttp.exchange(prefixed.port(), RawHttp.get("/private.txt")).status(),
+                "private.txt is pub/private.txt through this proxy: not there");
+        Response viaPath = RawHttp.exchange(pathMode.port(), RawHttp.get("/files/text.txt"));
+        assertEquals(200, viaPath.status());
+        assertArrayEquals(TEXT, viaPath.body());
     }
 
     /** One part of a multipart/byteranges body. */

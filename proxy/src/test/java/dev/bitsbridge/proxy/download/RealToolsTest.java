@@ -4,22 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.server.BitsBridgeServer;
-import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,29 +25,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RealToolsTest {
 
-    static S3Server s3;
-    static BitsBridgeServer proxy;
     static final byte[] DATA = new byte[24 * 1024 * 1024 + 4099];
-    static String url;
+
+    static {
+        new Random(24).nextBytes(DATA);
+    }
+
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("tools").object("pkg/tool setup.msi", DATA).build();
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() throws Exception {
-        new Random(24).nextBytes(DATA);
-        s3 = new S3Server();
-        s3.createBucket("tools");
-        s3.put("tools", "pkg/tool setup.msi", DATA);
-        proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("tools").endpoint(s3.endpoint()).build(),
-                s3.credentials()).start();
-        url = "http://127.0.0.1:" + proxy.port() + "/pkg/tool%20setup.msi";
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        proxy.stop(Duration.ZERO);
-        s3.close();
+    static String url() {
+        return fx.url("/pkg/tool%20setup.msi").toString();
     }
 
     static boolean installed(String tool) {
@@ -90,7 +77,7 @@ class RealToolsTest {
     void curlResumesAPartialDownload() throws Exception {
         assumeTrue(installed("curl"), "curl not installed");
         Path f = partial("setup.msi", 7 * 1024 * 1024 + 3);
-        run(dir, "curl", "-sS", "-f", "-C", "-", "-o", f.toString(), url);
+        run(dir, "curl", "-sS", "-f", "-C", "-", "-o", f.toString(), url());
         assertSameFile(f);
     }
 
@@ -98,7 +85,7 @@ class RealToolsTest {
     void wgetResumesAPartialDownload() throws Exception {
         assumeTrue(installed("wget"), "wget not installed");
         Path f = partial("setup.msi", 11 * 1024 * 1024 + 1);
-        run(dir, "wget", "-q", "-c", "-O", f.toString(), url);
+        run(dir, "wget", "-q", "-c", "-O", f.toString(), url());
         assertSameFile(f);
     }
 
@@ -106,7 +93,7 @@ class RealToolsTest {
     void aria2cSplitsOverEightConnections() throws Exception {
         assumeTrue(installed("aria2c"), "aria2c not installed");
         List<String> cmd = new ArrayList<>(List.of("aria2c", "-q", "-x8", "-s8", "-k1M", "--file-allocation=none",
-                "--allow-overwrite=true", "-d", dir.toString(), "-o", "setup.msi", url));
+                "--allow-overwrite=true", "-d", dir.toString(), "-o", "setup.msi", url()));
         run(dir, cmd.toArray(String[]::new));
         assertSameFile(dir.resolve("setup.msi"));
     }

@@ -13,17 +13,17 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options.ChunkedEncodingPolicy;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
-import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
+import dev.bitsbridge.proxy.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Hostile or broken requests over raw sockets, exact bytes in, the full response out: each is
@@ -33,34 +33,21 @@ import org.junit.jupiter.api.Test;
 class BadInputTest {
 
     private static final byte[] DATA = UpstreamFaultTest.random(100_000, 7);
-    private static S3Server s3;
-    private static BitsBridgeServer proxy;
 
-    @BeforeAll
-    static void start() throws Exception {
-        s3 = new S3Server();
-        s3.createBucket("bkt");
-        s3.put("bkt", "obj", DATA);
-        proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("bkt").endpoint(s3.endpoint())
-                .corsOrigins(List.of("https://app.example")).build(), s3.credentials()).start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        proxy.stop(Duration.ZERO);
-        s3.close();
-    }
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("bkt").object("obj", DATA)
+            .config(b -> b.corsOrigins(List.of("https://app.example"))).build();
 
     @AfterEach
     void stillServesANormalGet() throws IOException {
-        RawHttp.Response r = RawHttp.exchange(proxy.port(), RawHttp.get("/obj"));
+        RawHttp.Response r = RawHttp.exchange(fx.port(), RawHttp.get("/obj"));
         assertEquals(200, r.status(), r.toString());
         assertArrayEquals(DATA, r.body());
     }
 
     /** Sends {@code request}, reads the answer, and checks the proxy then closed the connection. */
     private static RawHttp.Response refusedAndClosed(byte[] request, int status) throws IOException {
-        try (RawHttp c = RawHttp.connect(proxy.port())) {
+        try (RawHttp c = RawHttp.connect(fx.port())) {
             c.send(request);
             RawHttp.Response r = c.readResponse(false);
             assertEquals(status, r.status(), r.toString());
@@ -93,7 +80,7 @@ class BadInputTest {
     @Test
     void largeButAllowedHeadsAreServed() throws IOException {
         // Over one socket read (~2 KiB) but under the limits: long cookies, long signed URLs.
-        RawHttp.Response r = RawHttp.exchange(proxy.port(),
+        RawHttp.Response r = RawHttp.exchange(fx.port(),
                 RawHttp.get("/obj?X-Amz-Credential=" + "c".repeat(7000), "Cookie: " + "k".repeat(15000)));
         assertEquals(200, r.status(), r.toString());
         assertArrayEquals(DATA, r.body());
@@ -101,7 +88,7 @@ class BadInputTest {
 
     @Test
     void pipelinedRequestsAreAnsweredInOrder() throws IOException {
-        try (RawHttp c = RawHttp.connect(proxy.port())) {
+        try (RawHttp c = RawHttp.connect(fx.port())) {
             c.send(RawHttp.get("/obj", "Range: bytes=0-9") + RawHttp.get("/obj", "Range: bytes=10-19")
                     + RawHttp.get("/obj", "Range: bytes=20-29"));
             for (int i = 0; i < 3; i++) {
@@ -127,25 +114,25 @@ class BadInputTest {
     @Test
     void invalidPercentEncodingGets400() throws IOException {
         for (String path : List.of("/%zz", "/obj%", "/%4", "/a%00b", "/%C0%AF")) {
-            RawHttp.Response r = RawHttp.exchange(proxy.port(), RawHttp.get(path));
+            RawHttp.Response r = RawHttp.exchange(fx.port(), RawHttp.get(path));
             assertEquals(400, r.status(), path + " -> " + r);
         }
     }
 
     @Test
     void unknownMethodGets501AndDeleteGets405() throws IOException {
-        RawHttp.Response foo = RawHttp.exchange(proxy.port(), "FOO /obj HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        RawHttp.Response foo = RawHttp.exchange(fx.port(), "FOO /obj HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         assertEquals(501, foo.status(), foo.toString());
-        RawHttp.Response delete = RawHttp.exchange(proxy.port(), "DELETE /obj HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        RawHttp.Response delete = RawHttp.exchange(fx.port(), "DELETE /obj HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         assertEquals(405, delete.status(), delete.toString());
         assertEquals("GET, HEAD, OPTIONS", delete.header("Allow"));
-        assertTrue(s3.client().headObject(h -> h.bucket("bkt").key("obj")).contentLength() == DATA.length,
+        assertTrue(fx.s3().client().headObject(h -> h.bucket("bkt").key("obj")).contentLength() == DATA.length,
                 "the object is still there");
     }
 
     @Test
     void rangeStartOverflowingLongGets416WithTheSize() throws IOException {
-        RawHttp.Response r = RawHttp.exchange(proxy.port(),
+        RawHttp.Response r = RawHttp.exchange(fx.port(),
                 RawHttp.get("/obj", "Range: bytes=99999999999999999999999-"));
         assertEquals(416, r.status(), r.toString());
         assertEquals("bytes */" + DATA.length, r.header("Content-Range"));
@@ -154,7 +141,7 @@ class BadInputTest {
     @Test
     void rangeEndOverflowingLongMeansToTheEnd() throws IOException {
         for (String range : List.of("bytes=0-99999999999999999999999", "bytes=-99999999999999999999999")) {
-            RawHttp.Response r = RawHttp.exchange(proxy.port(), RawHttp.get("/obj", "Range: " + range));
+            RawHttp.Response r = RawHttp.exchange(fx.port(), RawHttp.get("/obj", "Range: " + range));
             assertEquals(206, r.status(), range + " -> " + r);
             assertEquals("bytes 0-" + (DATA.length - 1) + "/" + DATA.length, r.header("Content-Range"));
             assertEquals(DATA.length, r.contentLength());
@@ -192,7 +179,7 @@ class BadInputTest {
     void dnsRebindingHostGets421() throws IOException {
         RawHttp.Response r = refusedAndClosed("GET /obj HTTP/1.1\r\nHost: attacker.example\r\n\r\n", 421);
         assertTrue(r.text().contains("host"), r.text());
-        refusedAndClosed("GET /obj HTTP/1.1\r\nHost: attacker.example:" + proxy.port() + "\r\n\r\n", 421);
+        refusedAndClosed("GET /obj HTTP/1.1\r\nHost: attacker.example:" + fx.port() + "\r\n\r\n", 421);
     }
 
     @Test
@@ -203,14 +190,14 @@ class BadInputTest {
 
     @Test
     void listedOriginGetsCorsHeadersAndAPreflight() throws IOException {
-        RawHttp.Response r = RawHttp.exchange(proxy.port(),
+        RawHttp.Response r = RawHttp.exchange(fx.port(),
                 RawHttp.get("/obj", "Origin: https://app.example", "Range: bytes=10-19"));
         assertEquals(206, r.status(), r.toString());
         assertEquals("https://app.example", r.header("Access-Control-Allow-Origin"));
         assertTrue(r.header("Access-Control-Expose-Headers").contains("Content-Range"));
         assertArrayEquals(java.util.Arrays.copyOfRange(DATA, 10, 20), r.body());
 
-        RawHttp.Response pre = RawHttp.exchange(proxy.port(), "OPTIONS /obj HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        RawHttp.Response pre = RawHttp.exchange(fx.port(), "OPTIONS /obj HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + "Origin: https://app.example\r\nAccess-Control-Request-Method: GET\r\n"
                 + "Access-Control-Request-Headers: range\r\n\r\n");
         assertEquals(204, pre.status(), pre.toString());

@@ -4,18 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.server.BitsBridgeServer;
-import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
+import dev.bitsbridge.proxy.testing.RawHttp;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Abuse of connections rather than of requests: a slow-loris head, a connection left idle, more
@@ -27,24 +25,10 @@ class ConnectionAbuseTest {
     private static final byte[] DATA = UpstreamFaultTest.random(50_000, 11);
     private static final Duration HEAD_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
-    private static S3Server s3;
-    private static BitsBridgeServer proxy;
 
-    @BeforeAll
-    static void start() throws Exception {
-        s3 = new S3Server();
-        s3.createBucket("bkt");
-        s3.put("bkt", "obj", DATA);
-        proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("bkt").endpoint(s3.endpoint())
-                .requestHeaderTimeout(HEAD_TIMEOUT).idleTimeout(IDLE_TIMEOUT).maxConnections(5).build(),
-                s3.credentials()).start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        proxy.stop(Duration.ZERO);
-        s3.close();
-    }
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("bkt").object("obj", DATA)
+            .config(b -> b.requestHeaderTimeout(HEAD_TIMEOUT).idleTimeout(IDLE_TIMEOUT).maxConnections(5)).build();
 
     @AfterEach
     void stillServesANormalGet() throws Exception {
@@ -52,7 +36,7 @@ class ConnectionAbuseTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         RawHttp.Response r;
         do {
-            r = RawHttp.exchange(proxy.port(), RawHttp.get("/obj"));
+            r = RawHttp.exchange(fx.port(), RawHttp.get("/obj"));
         } while (r.status() == 503 && System.nanoTime() < deadline);
         assertEquals(200, r.status(), r.toString());
         assertArrayEquals(DATA, r.body());
@@ -61,7 +45,7 @@ class ConnectionAbuseTest {
     @Test
     void slowLorisGets408AndIsClosedWithinTheHeadTimeout() throws Exception {
         byte[] head = RawHttp.get("/obj", "X-Slow: " + "z".repeat(100)).getBytes(StandardCharsets.US_ASCII);
-        try (RawHttp c = RawHttp.connect(proxy.port())) {
+        try (RawHttp c = RawHttp.connect(fx.port())) {
             long t0 = System.nanoTime();
             Thread dribble = new Thread(() -> {
                 try {
@@ -89,7 +73,7 @@ class ConnectionAbuseTest {
 
     @Test
     void idleConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
-        try (RawHttp silent = RawHttp.connect(proxy.port()); RawHttp used = RawHttp.connect(proxy.port())) {
+        try (RawHttp silent = RawHttp.connect(fx.port()); RawHttp used = RawHttp.connect(fx.port())) {
             long t0 = System.nanoTime();
             // One connection never sends a byte; the other makes a request, then goes quiet.
             used.send(RawHttp.get("/obj"));
@@ -109,12 +93,12 @@ class ConnectionAbuseTest {
         List<RawHttp> open = new ArrayList<>();
         try {
             for (int i = 0; i < 5; i++) {
-                RawHttp c = RawHttp.connect(proxy.port());
+                RawHttp c = RawHttp.connect(fx.port());
                 open.add(c);
                 c.send(RawHttp.get("/obj", "Range: bytes=0-9"));
                 assertEquals(206, c.readResponse(false).status()); // accepted, and still open (keep-alive)
             }
-            try (RawHttp sixth = RawHttp.connect(proxy.port())) {
+            try (RawHttp sixth = RawHttp.connect(fx.port())) {
                 sixth.send(RawHttp.get("/obj"));
                 RawHttp.Response r = sixth.readResponse(false);
                 assertEquals(503, r.status(), r.toString());

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.server.BitsBridgeServer;
-import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
+import dev.bitsbridge.proxy.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -15,11 +14,8 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Stopping with downloads in flight: new connections are refused at once, a transfer in progress
@@ -30,35 +26,15 @@ class GracefulDrainTest {
 
     private static final int SIZE = 16 * 1024 * 1024;
     private static final byte[] DATA = UpstreamFaultTest.random(SIZE, 13);
-    private static S3Server s3;
-    private BitsBridgeServer proxy;
 
-    @BeforeAll
-    static void startS3() throws Exception {
-        s3 = new S3Server();
-        s3.createBucket("drain");
-        s3.put("drain", "big.bin", DATA);
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
-    }
-
-    @BeforeEach
-    void startProxy() throws Exception {
-        proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("drain").endpoint(s3.endpoint()).build(),
-                s3.credentials()).start();
-    }
-
-    @AfterEach
-    void stopProxy() {
-        proxy.stop(Duration.ZERO); // no-op when the test already stopped it
-    }
+    /** A proxy per test: the tests stop it. */
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("drain").object("big.bin", DATA).proxyPerTest()
+            .build();
 
     @Test
     void inFlightDownloadCompletesWhileNewConnectionsAreRefused() throws Exception {
-        int port = proxy.port();
+        int port = fx.port();
         try (RawHttp c = RawHttp.connect(port, 16 * 1024)) {
             c.send(RawHttp.get("/big.bin"));
             RawHttp.Response head = c.readHead();
@@ -68,7 +44,7 @@ class GracefulDrainTest {
 
             long stopCalled = System.nanoTime();
             CompletableFuture<Long> stopped = CompletableFuture.supplyAsync(() -> {
-                proxy.stop(Duration.ofSeconds(10));
+                fx.proxy().stop(Duration.ofSeconds(10));
                 return System.nanoTime();
             });
             assertTrue(refusesWithin(port, Duration.ofSeconds(1)), "still accepting after stop()");
@@ -85,14 +61,14 @@ class GracefulDrainTest {
 
     @Test
     void stalledClientIsCutOffWhenTheDrainTimeoutExpires() throws Exception {
-        try (RawHttp c = RawHttp.connect(proxy.port(), 16 * 1024)) {
+        try (RawHttp c = RawHttp.connect(fx.port(), 16 * 1024)) {
             c.send(RawHttp.get("/big.bin"));
             assertEquals(200, c.readHead().status());
             assertTrue(c.readBody(new ByteArrayOutputStream(), 64 * 1024));
             // ...and the client reads nothing more.
 
             long t0 = System.nanoTime();
-            proxy.stop(Duration.ofSeconds(1));
+            fx.proxy().stop(Duration.ofSeconds(1));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertTrue(ms >= 900 && ms < 5000, "stop returned after " + ms + " ms");
 
@@ -120,7 +96,7 @@ class GracefulDrainTest {
             } catch (IOException e) {
                 // retry
             }
-            Thread.sleep(20);
+            Thread.sleep(20); // polling interval, bounded by the deadline
         } while (System.nanoTime() < deadline);
         return false;
     }

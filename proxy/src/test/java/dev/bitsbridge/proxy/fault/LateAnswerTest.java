@@ -13,6 +13,8 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options.ChunkedEncodingPolicy;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.testing.Await;
+import dev.bitsbridge.proxy.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -94,11 +96,7 @@ class LateAnswerTest {
     }
 
     private void awaitSessions(int n, Duration within) throws Exception {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (countSessions() < n) {
-            assertTrue(System.nanoTime() < deadline, "only " + countSessions() + " sessions were created");
-            Thread.sleep(20);
-        }
+        Await.until(within, () -> countSessions() >= n, () -> "fewer than " + n + " sessions were created");
         // The answer is handed to the event loop right after the session is stored; give the
         // loop a turn by passing one request through the proxy after it.
         RawHttp.exchange(proxy.port(), RawHttp.get("/_bitsbridge/health"));
@@ -115,10 +113,6 @@ class LateAnswerTest {
     }
 
     private void awaitInFlight(int n, Duration within) throws Exception {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (proxy.requestsInFlight() != n) {
-            assertTrue(System.nanoTime() < deadline, "requests in flight: " + proxy.requestsInFlight());
-            Thread.sleep(20);
-        }
+        Await.until(within, () -> proxy.requestsInFlight() == n, () -> "requests in flight: " + proxy.requestsInFlight());
     }
 }

@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
-import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.Await;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +24,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Configuration;
@@ -35,34 +37,35 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 class PresignedBridgeTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static S3Server s3;
+    private static final byte[] BIG = new byte[3 * 1024 * 1024 + 17];
+
+    static {
+        new Random(42).nextBytes(BIG);
+    }
+
+    /** S3 only: the proxies here hold no credentials and serve links, each test its own. */
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("apps").withoutProxy()
+            .object("setup.exe", BIG).object("empty.bin", new byte[0]).build();
     private static S3Presigner presigner;
-    private static byte[] big;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TempDir
     Path stateDir;
 
     @BeforeAll
-    static void startS3() throws Exception {
-        s3 = new S3Server();
-        s3.createBucket("apps");
-        big = new byte[3 * 1024 * 1024 + 17];
-        new Random(42).nextBytes(big);
-        s3.put("apps", "setup.exe", big);
-        s3.put("apps", "empty.bin", new byte[0]);
+    static void startPresigner() throws Exception {
         presigner = S3Presigner.builder()
-                .endpointOverride(s3.endpoint())
+                .endpointOverride(fx.s3().endpoint())
                 .region(Region.US_EAST_1)
-                .credentialsProvider(s3.credentials())
+                .credentialsProvider(fx.s3().credentials())
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .build();
     }
 
     @AfterAll
-    static void stopS3() throws Exception {
+    static void stopPresigner() throws Exception {
         presigner.close();
-        s3.close();
     }
 
     static String presignGet(String key, Duration ttl) {
@@ -73,7 +76,7 @@ class PresignedBridgeTest {
     /** A proxy with no credentials at all: links need none. */
     private BitsBridgeServer start(Path state) throws Exception {
         return new BitsBridgeServer(ProxyConfig.builder().port(0).stateDir(state)
-                .allowUpstream(java.util.List.of("127.0.0.1:" + s3.endpoint().getPort())).build(), null).start();
+                .allowUpstream(java.util.List.of("127.0.0.1:" + fx.s3().endpoint().getPort())).build(), null).start();
     }
 
     private static HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
@@ -109,7 +112,7 @@ class PresignedBridgeTest {
             HttpResponse<byte[]> head = send(HttpRequest.newBuilder(URI.create(local))
                     .method("HEAD", HttpRequest.BodyPublishers.noBody()));
             assertEquals(200, head.statusCode());
-            assertEquals(String.valueOf(big.length), head.headers().firstValue("Content-Length").orElseThrow());
+            assertEquals(String.valueOf(BIG.length), head.headers().firstValue("Content-Length").orElseThrow());
             assertEquals("bytes", head.headers().firstValue("Accept-Ranges").orElseThrow());
             assertTrue(head.headers().firstValue("Last-Modified").isPresent());
             assertTrue(head.headers().firstValue("ETag").isPresent());
@@ -117,7 +120,7 @@ class PresignedBridgeTest {
 
             HttpResponse<byte[]> get = send(HttpRequest.newBuilder(URI.create(local)));
             assertEquals(200, get.statusCode());
-            assertArrayEquals(big, get.body());
+            assertArrayEquals(BIG, get.body());
 
             HttpResponse<byte[]> multi = send(HttpRequest.newBuilder(URI.create(local)).header("Range", "bytes=10-19,0-4"));
             assertEquals(206, multi.statusCode());
@@ -152,7 +155,7 @@ class PresignedBridgeTest {
                 assertEquals("bytes " + off + "-" + end + "/" + size, r.headers().firstValue("Content-Range").orElseThrow());
                 System.arraycopy(r.body(), 0, out, off, r.body().length);
             }
-            assertArrayEquals(big, out);
+            assertArrayEquals(BIG, out);
         }
     }
 
@@ -177,8 +180,10 @@ class PresignedBridgeTest {
             JsonNode link = register(server, presignGet("setup.exe", Duration.ofSeconds(1)), "setup.exe");
             String local = link.path("url").asText();
             String id = link.path("id").asText();
-            Thread.sleep(2100);
-            HttpResponse<byte[]> expired = send(HttpRequest.newBuilder(URI.create(local)).header("Range", "bytes=0-9"));
+            // S3 (s3proxy, on its own wall clock) decides the expiry: poll until it refuses.
+            HttpResponse<byte[]> expired = Await.value(Duration.ofSeconds(15),
+                    () -> send(HttpRequest.newBuilder(URI.create(local)).header("Range", "bytes=0-9")),
+                    r -> r.statusCode() != 206, "the presigned URL to expire");
             assertEquals(403, expired.statusCode());
             String msg = new String(expired.body());
             assertTrue(msg.contains("expired") && msg.contains("PUT /_bitsbridge/links/" + id), msg);
@@ -191,7 +196,7 @@ class PresignedBridgeTest {
 
             HttpResponse<byte[]> again = send(HttpRequest.newBuilder(URI.create(local)).header("Range", "bytes=0-9"));
             assertEquals(206, again.statusCode());
-            assertArrayEquals(Arrays.copyOfRange(big, 0, 10), again.body());
+            assertArrayEquals(Arrays.copyOfRange(BIG, 0, 10), again.body());
         }
     }
 
@@ -209,7 +214,7 @@ class PresignedBridgeTest {
             URI again = base(server).resolve(URI.create(local).getRawPath());
             HttpResponse<byte[]> r = send(HttpRequest.newBuilder(again).header("Range", "bytes=100-199"));
             assertEquals(206, r.statusCode());
-            assertArrayEquals(Arrays.copyOfRange(big, 100, 200), r.body());
+            assertArrayEquals(Arrays.copyOfRange(BIG, 100, 200), r.body());
 
             HttpResponse<byte[]> del = send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links/" + id))
                     .DELETE());

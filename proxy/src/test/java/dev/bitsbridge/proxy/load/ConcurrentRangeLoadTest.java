@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.fault.RawHttp;
+import dev.bitsbridge.proxy.testing.RawHttp;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.testing.S3Server;
 import java.io.IOException;

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.fault.RawHttp;
+import dev.bitsbridge.proxy.testing.Await;
+import dev.bitsbridge.proxy.testing.RawHttp;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.testing.S3Server;
 import java.io.ByteArrayOutputStream;
@@ -106,11 +107,8 @@ class SlowClientMemoryTest {
                 }
             }
             // Clients gone: their transfers are cancelled and the connections closed.
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (proxy.openConnections() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertEquals(0, proxy.openConnections());
+            Await.until(Duration.ofSeconds(10), () -> proxy.openConnections() == 0,
+                    () -> proxy.openConnections() + " connections still open");
             proxy.stop(Duration.ZERO);
         }
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
 import dev.bitsbridge.proxy.testing.S3Server;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -19,9 +20,8 @@ import java.util.Random;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -36,20 +36,14 @@ class MetricsAndReadinessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final byte[] OBJECT = new byte[100_000];
-    private static S3Server s3;
 
-    @BeforeAll
-    static void s3() throws Exception {
+    static {
         new Random(8).nextBytes(OBJECT);
-        s3 = new S3Server();
-        s3.createBucket("ops");
-        s3.put("ops", "data.bin", OBJECT);
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        s3.close();
-    }
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("ops").withoutProxy().object("data.bin", OBJECT)
+            .build();
 
     private static BitsBridgeServer proxy(String bucket, URI endpoint, AwsCredentialsProvider creds) throws Exception {
         return new BitsBridgeServer(ProxyConfig.builder().port(0).bucket(bucket).endpoint(endpoint)
@@ -91,7 +85,7 @@ class MetricsAndReadinessTest {
 
     @Test
     void metricsCountRequestsBytesAndUpstreamLatency() throws Exception {
-        try (BitsBridgeServer p = proxy("ops", s3.endpoint(), s3.credentials())) {
+        try (BitsBridgeServer p = proxy("ops", fx.s3().endpoint(), fx.s3().credentials())) {
             HttpResponse<byte[]> whole = send(p.port(), "GET", "/data.bin", null);
             assertEquals(200, whole.statusCode());
             assertEquals(OBJECT.length, whole.body().length);
@@ -134,7 +128,7 @@ class MetricsAndReadinessTest {
     @Test
     void uploadedBytesAreCountedAsReceived(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) throws Exception {
         try (BitsBridgeServer p = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("ops")
-                .endpoint(s3.endpoint()).stateDir(state).allowUpload(true).build(), s3.credentials()).start();
+                .endpoint(fx.s3().endpoint()).stateDir(state).allowUpload(true).build(), fx.s3().credentials()).start();
                 dev.bitsbridge.proxy.testing.BitsUploadClient bits = new dev.bitsbridge.proxy.testing.BitsUploadClient(p.port())) {
             assertEquals(0.0, value(metrics(p.port()), "bitsbridge_received_bytes_total"));
             byte[] data = new byte[300_001];
@@ -142,13 +136,13 @@ class MetricsAndReadinessTest {
             assertEquals(200, bits.upload("/in/metrics.bin", data, 100_000).status());
             String m = metricsWhen(p.port(), s -> value(s, "bitsbridge_received_bytes_total") == data.length);
             assertEquals((double) data.length, value(m, "bitsbridge_received_bytes_total"), m);
-            assertArrayEquals(data, s3.client().getObjectAsBytes(b -> b.bucket("ops").key("in/metrics.bin")).asByteArray());
+            assertArrayEquals(data, fx.s3().client().getObjectAsBytes(b -> b.bucket("ops").key("in/metrics.bin")).asByteArray());
         }
     }
 
     @Test
     void readyWhenTheBucketAnswersASignedHead() throws Exception {
-        try (BitsBridgeServer p = proxy("ops", s3.endpoint(), s3.credentials())) {
+        try (BitsBridgeServer p = proxy("ops", fx.s3().endpoint(), fx.s3().credentials())) {
             HttpResponse<byte[]> r = send(p.port(), "GET", "/_bitsbridge/ready", null);
             JsonNode j = JSON.readTree(r.body());
             assertEquals(200, r.statusCode(), j.toString());
@@ -167,7 +161,7 @@ class MetricsAndReadinessTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             dead = s.getLocalPort();
         }
-        try (BitsBridgeServer p = proxy("ops", URI.create("http://127.0.0.1:" + dead), s3.credentials())) {
+        try (BitsBridgeServer p = proxy("ops", URI.create("http://127.0.0.1:" + dead), fx.s3().credentials())) {
             HttpResponse<byte[]> r = send(p.port(), "GET", "/_bitsbridge/ready", null);
             JsonNode j = JSON.readTree(r.body());
             assertEquals(503, r.statusCode(), j.toString());
@@ -183,7 +177,7 @@ class MetricsAndReadinessTest {
 
     @Test
     void notReadyWhenTheBucketDoesNotExist() throws Exception {
-        try (BitsBridgeServer p = proxy("no-such-bucket", s3.endpoint(), s3.credentials())) {
+        try (BitsBridgeServer p = proxy("no-such-bucket", fx.s3().endpoint(), fx.s3().credentials())) {
             HttpResponse<byte[]> r = send(p.port(), "GET", "/_bitsbridge/ready", null);
             JsonNode j = JSON.readTree(r.body());
             assertEquals(503, r.statusCode(), j.toString());
@@ -195,7 +189,7 @@ class MetricsAndReadinessTest {
     void notReadyWhenS3RefusesTheCredentials() throws Exception {
         AwsCredentialsProvider wrong = StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(S3Server.ACCESS_KEY, "not-the-secret"));
-        try (BitsBridgeServer p = proxy("ops", s3.endpoint(), wrong)) {
+        try (BitsBridgeServer p = proxy("ops", fx.s3().endpoint(), wrong)) {
             HttpResponse<byte[]> r = send(p.port(), "GET", "/_bitsbridge/ready", null);
             JsonNode j = JSON.readTree(r.body());
             assertEquals(503, r.statusCode(), j.toString());
@@ -209,7 +203,7 @@ class MetricsAndReadinessTest {
         AwsCredentialsProvider none = () -> {
             throw SdkClientException.create("no credentials in this test");
         };
-        try (BitsBridgeServer p = proxy("ops", s3.endpoint(), none)) {
+        try (BitsBridgeServer p = proxy("ops", fx.s3().endpoint(), none)) {
             HttpResponse<byte[]> r = send(p.port(), "GET", "/_bitsbridge/ready", null);
             JsonNode j = JSON.readTree(r.body());
             assertEquals(503, r.statusCode(), j.toString());
@@ -222,7 +216,7 @@ class MetricsAndReadinessTest {
 
     @Test
     void opsEndpointsAreReadOnly() throws Exception {
-        try (BitsBridgeServer p = proxy("ops", s3.endpoint(), s3.credentials())) {
+        try (BitsBridgeServer p = proxy("ops", fx.s3().endpoint(), fx.s3().credentials())) {
             HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + p.port() + "/_bitsbridge/metrics"))
                     .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofByteArray());

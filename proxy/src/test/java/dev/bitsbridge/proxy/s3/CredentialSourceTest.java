@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bitsbridge.proxy.testing.Await;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,12 +69,8 @@ class CredentialSourceTest {
         return f.get(5, TimeUnit.SECONDS);
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "condition not met in time");
-            Thread.sleep(5);
-        }
+    private static void await(BooleanSupplier condition) throws Exception {
+        Await.until(Duration.ofSeconds(5), condition::getAsBoolean, () -> "condition");
     }
 
     @Test

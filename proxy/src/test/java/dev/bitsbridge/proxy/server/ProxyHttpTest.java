@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.fault.RawHttp;
-import dev.bitsbridge.proxy.fault.RawHttp.Response;
+import dev.bitsbridge.proxy.testing.RawHttp;
+import dev.bitsbridge.proxy.testing.RawHttp.Response;
 import dev.bitsbridge.proxy.testing.BitsUploadClient;
 import dev.bitsbridge.proxy.testing.S3Server;
 import java.nio.charset.StandardCharsets;

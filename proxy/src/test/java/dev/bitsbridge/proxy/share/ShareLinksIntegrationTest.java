@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.fault.RawHttp;
-import dev.bitsbridge.proxy.fault.RawHttp.Response;
+import dev.bitsbridge.proxy.testing.Await;
+import dev.bitsbridge.proxy.testing.RawHttp;
+import dev.bitsbridge.proxy.testing.RawHttp.Response;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.testing.BitsUploadClient;
-import dev.bitsbridge.proxy.testing.S3Server;
-import java.io.ByteArrayOutputStream;
+import dev.bitsbridge.proxy.testing.MutableClock;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +27,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,47 +41,38 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShareLinksIntegrationTest {
 
-    static S3Server s3;
     static final byte[] DATA = new byte[3 * 1024 * 1024 + 4321];
     static final String ORIGIN = "https://app.example";
+
+    static {
+        new Random(6).nextBytes(DATA);
+    }
+
+    /** The proxies' and the minting side's time: expiry is tested by moving it. */
+    static final MutableClock CLOCK = MutableClock.startingNow();
+
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("shared").withoutProxy().clock(CLOCK)
+            .object("setup.exe", DATA)
+            .object("other.bin", new byte[] {1, 2, 3})
+            .object("dir/report 2026.pdf", "report".getBytes(StandardCharsets.UTF_8))
+            .build();
 
     @TempDir
     Path state;
     BitsBridgeServer proxy;
     ShareLinks links;
 
-    @BeforeAll
-    static void s3() throws Exception {
-        new Random(6).nextBytes(DATA);
-        s3 = new S3Server();
-        s3.createBucket("shared");
-        s3.put("shared", "setup.exe", DATA);
-        s3.put("shared", "other.bin", new byte[] {1, 2, 3});
-        s3.put("shared", "dir/report 2026.pdf", "report".getBytes(StandardCharsets.UTF_8));
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
-    }
-
     @BeforeEach
     void start() throws Exception {
         proxy = startProxy(state, false);
-        links = new ShareLinks(ShareSecret.open(state), Clock.systemUTC());
+        links = new ShareLinks(ShareSecret.open(state), CLOCK);
     }
 
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.stop(Duration.ZERO);
-        }
-    }
-
+    /** Stopped by the fixture after the test. */
     private static BitsBridgeServer startProxy(Path stateDir, boolean markers) throws Exception {
-        return new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("shared").endpoint(s3.endpoint())
-                .stateDir(stateDir).requireToken(true).shareSpentMarkers(markers).corsOrigins(List.of(ORIGIN))
-                .allowUpload(true).build(), s3.credentials()).start();
+        return fx.startProxy(b -> b.stateDir(stateDir).requireToken(true).shareSpentMarkers(markers)
+                .corsOrigins(List.of(ORIGIN)).allowUpload(true));
     }
 
     private String mint(String key, Duration life, boolean once) {
@@ -207,7 +196,9 @@ class ShareLinksIntegrationTest {
     void aLinkExpiresOnTimeWith410() throws Exception {
         String token = mint("setup.exe", Duration.ofSeconds(2), false);
         assertEquals(200, once("HEAD", "/setup.exe?token=" + token).status());
-        Thread.sleep(2100 - (System.currentTimeMillis() % 1000)); // past the expiry second
+        CLOCK.advance(Duration.ofSeconds(1));
+        assertEquals(200, once("HEAD", "/setup.exe?token=" + token).status(), "one second left");
+        CLOCK.advance(Duration.ofSeconds(2)); // past the expiry second
         Response r = once("HEAD", "/setup.exe?token=" + token);
         assertEquals(410, r.status());
         Response g = once("GET", "/setup.exe?token=" + token);
@@ -215,7 +206,7 @@ class ShareLinksIntegrationTest {
         assertTrue(g.text().contains("expired"), g.text());
 
         ShareLinks past = new ShareLinks(ShareSecret.open(state),
-                Clock.fixed(Instant.now().minusSeconds(7200), ZoneOffset.UTC));
+                Clock.fixed(CLOCK.instant().minusSeconds(7200), ZoneOffset.UTC));
         String old = past.sign(past.newToken("setup.exe", Duration.ofHours(1), false, false));
         assertEquals(410, once("GET", "/setup.exe?token=" + old).status());
     }
@@ -268,14 +259,18 @@ class ShareLinksIntegrationTest {
             assertEquals(200, head.status());
             c.input().readNBytes(64 * 1024); // then the client gives up
         }
-        Thread.sleep(300);
+        // The proxy has seen the client leave once the request is no longer in flight; only then
+        // can "not spent" be checked (a sleep would pass even if the check came too early).
+        BitsBridgeServer p = proxy;
+        Await.until(Duration.ofSeconds(10), () -> p.requestsInFlight() == 0 && p.openConnections() == 0,
+                () -> p.requestsInFlight() + " requests in flight, " + p.openConnections() + " connections");
         assertEquals(200, once("HEAD", path).status(), "an aborted download does not spend the link");
         // A multi-range request is answered whole (one contiguous body) and counts.
         Response whole = once("GET", path, "Range: bytes=0-9,20-29");
         assertEquals(200, whole.status());
         assertArrayEquals(DATA, whole.body());
-        Thread.sleep(100);
-        assertEquals(410, once("GET", path).status());
+        // Spent is recorded once the last byte is written, which may be just after the client read it.
+        Await.value(Duration.ofSeconds(10), () -> once("GET", path).status(), s -> s == 410, "the link spent");
     }
 
     @Test
@@ -288,7 +283,7 @@ class ShareLinksIntegrationTest {
         assertTrue(url.startsWith("http://127.0.0.1:" + proxy.port() + "/setup.exe?token=v1."), url);
         assertTrue(n.get("once").asBoolean());
         Instant exp = Instant.parse(n.get("expires").asText());
-        assertTrue(Math.abs(Duration.between(Instant.now().plusSeconds(600), exp).getSeconds()) <= 2, exp.toString());
+        assertTrue(Math.abs(Duration.between(CLOCK.instant().plusSeconds(600), exp).getSeconds()) <= 1, exp.toString());
         Response got = once("GET", url.substring(url.indexOf('/', 8)));
         assertEquals(200, got.status());
         assertArrayEquals(DATA, got.body());
@@ -307,7 +302,7 @@ class ShareLinksIntegrationTest {
             assertEquals(401, up.createSession("/incoming/log.zip").status());
             assertEquals(200, up.upload("/incoming/log.zip?token=" + token, data, 100_000).status());
         }
-        assertArrayEquals(data, s3.client().getObjectAsBytes(b -> b.bucket("shared").key("incoming/log.zip"))
+        assertArrayEquals(data, fx.s3().client().getObjectAsBytes(b -> b.bucket("shared").key("incoming/log.zip"))
                 .asByteArray());
         // An upload link does not download.
         assertEquals(403, once("GET", "/incoming/log.zip?token=" + token).status());
@@ -349,14 +344,10 @@ class ShareLinksIntegrationTest {
             String token = mint("other.bin", Duration.ofHours(1), true);
             String path = "/other.bin?token=" + token;
             assertEquals(200, once("GET", path).status());
-            // The first proxy wrote the marker with a conditional PUT; give it a moment.
+            // The first proxy writes the marker with a conditional PUT after the answer.
             String marker = SpentMarkers.PREFIX + SpentLedger.fileId(ShareToken.fromClaims(
                     ShareToken.split(token).encodedClaims()));
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (System.nanoTime() < deadline && !exists(marker)) {
-                Thread.sleep(50);
-            }
-            assertTrue(exists(marker), "marker " + marker);
+            Await.until(Duration.ofSeconds(10), () -> exists(marker), () -> "marker " + marker);
             BitsBridgeServer first = proxy;
             proxy = second;
             try {
@@ -372,7 +363,7 @@ class ShareLinksIntegrationTest {
 
     private static boolean exists(String key) {
         try {
-            s3.client().headObject(b -> b.bucket("shared").key(key));
+            fx.s3().client().headObject(b -> b.bucket("shared").key(key));
             return true;
         } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
             return false;

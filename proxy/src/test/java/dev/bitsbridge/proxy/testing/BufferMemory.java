@@ -43,7 +43,7 @@ public final class BufferMemory {
                 while (running) {
                     peak = Math.max(peak, nettyUsed());
                     try {
-                        Thread.sleep(10);
+                        Thread.sleep(10); // sampling interval, not a wait
                     } catch (InterruptedException e) {
                         return;
                     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -45,9 +46,8 @@ public final class S3Server implements AutoCloseable {
                 .stopTimeout(0)
                 .build();
         s3proxy.start();
-        while (!s3proxy.getState().equals("STARTED")) {
-            Thread.sleep(10);
-        }
+        Await.until(Duration.ofSeconds(30), () -> s3proxy.getState().equals("STARTED"),
+                () -> "s3proxy in state " + s3proxy.getState());
         endpoint = URI.create("http://127.0.0.1:" + s3proxy.getPort());
         client = S3Client.builder()
                 .endpointOverride(endpoint)

@@ -11,7 +11,7 @@ import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.testing.BitsUploadClient;
 import dev.bitsbridge.proxy.testing.BitsUploadClient.Answer;
-import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,9 +25,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -39,25 +38,17 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 class BitsUploadTest {
 
     static final long PART = 5L * 1024 * 1024;
-    static S3Server s3;
+
+    /** S3 only: each test starts the proxy it needs (restarts, other limits). */
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("uploads").withoutProxy().build();
 
     @TempDir
     Path state;
 
-    @BeforeAll
-    static void s3() throws Exception {
-        s3 = new S3Server();
-        s3.createBucket("uploads");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        s3.close();
-    }
-
     BitsBridgeServer start(Path stateDir, ProxyConfig.Builder extra) throws Exception {
-        return new BitsBridgeServer(extra.port(0).bucket("uploads").endpoint(s3.endpoint()).stateDir(stateDir)
-                .allowUpload(true).uploadPartSize(PART).build(), s3.credentials()).start();
+        return new BitsBridgeServer(extra.port(0).bucket("uploads").endpoint(fx.s3().endpoint()).stateDir(stateDir)
+                .allowUpload(true).uploadPartSize(PART).build(), fx.s3().credentials()).start();
     }
 
     BitsBridgeServer start() throws Exception {
@@ -71,12 +62,12 @@ class BitsUploadTest {
     }
 
     static byte[] object(String key) {
-        return s3.client().getObject(r -> r.bucket("uploads").key(key), ResponseTransformer.toBytes()).asByteArray();
+        return fx.s3().client().getObject(r -> r.bucket("uploads").key(key), ResponseTransformer.toBytes()).asByteArray();
     }
 
     static boolean exists(String key) {
         try {
-            s3.client().headObject(r -> r.bucket("uploads").key(key));
+            fx.s3().client().headObject(r -> r.bucket("uploads").key(key));
             return true;
         } catch (NoSuchKeyException e) {
             return false;
@@ -84,7 +75,7 @@ class BitsUploadTest {
     }
 
     static int openMultipartUploads() {
-        return s3.client().listMultipartUploads(r -> r.bucket("uploads")).uploads().size();
+        return fx.s3().client().listMultipartUploads(r -> r.bucket("uploads")).uploads().size();
     }
 
     @Test
@@ -129,7 +120,7 @@ class BitsUploadTest {
             assertEquals(200, last.status(), last.headers().toString());
         }
         assertArrayEquals(data, object("big/twelve.bin"));
-        String etag = s3.client().headObject(r -> r.bucket("uploads").key("big/twelve.bin")).eTag();
+        String etag = fx.s3().client().headObject(r -> r.bucket("uploads").key("big/twelve.bin")).eTag();
         assertTrue(etag.endsWith("-3\""), "three parts of 5 MiB, 5 MiB and the rest: " + etag);
         assertEquals(0, openMultipartUploads());
     }
@@ -176,7 +167,7 @@ class BitsUploadTest {
     @Test
     void existingKeyIsRefusedAndNeverOverwritten() throws Exception {
         byte[] original = random(1000, 5);
-        s3.put("uploads", "taken.bin", original);
+        fx.s3().put("uploads", "taken.bin", original);
         try (BitsBridgeServer server = start(); BitsUploadClient c = new BitsUploadClient(server.port())) {
             Answer refused = c.createSession("/taken.bin");
             assertEquals(409, refused.status());
@@ -219,7 +210,7 @@ class BitsUploadTest {
     @Test
     void uploadsDisabledAnswer501WithAccessDenied(@TempDir Path other) throws Exception {
         try (BitsBridgeServer server = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("uploads")
-                .endpoint(s3.endpoint()).stateDir(other).build(), s3.credentials()).start();
+                .endpoint(fx.s3().endpoint()).stateDir(other).build(), fx.s3().credentials()).start();
                 BitsUploadClient c = new BitsUploadClient(server.port())) {
             Answer a = c.createSession("/x.bin");
             assertEquals(501, a.status());

@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.s3.S3Location;
+import dev.bitsbridge.proxy.testing.MutableClock;
 import dev.bitsbridge.proxy.testing.S3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,23 +24,7 @@ class SessionExpiryTest {
     void idleSessionsAreAbortedAndRemoved(@TempDir Path state) throws Exception {
         try (S3Server s3 = new S3Server()) {
             s3.createBucket("exp");
-            AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-22T10:00:00Z"));
-            Clock clock = new Clock() {
-                @Override
-                public ZoneOffset getZone() {
-                    return ZoneOffset.UTC;
-                }
-
-                @Override
-                public Clock withZone(java.time.ZoneId zone) {
-                    return this;
-                }
-
-                @Override
-                public Instant instant() {
-                    return now.get();
-                }
-            };
+            MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
             ProxyConfig config = ProxyConfig.builder().bucket("exp").endpoint(s3.endpoint()).stateDir(state)
                     .allowUpload(true).uploadPartSize(5L * 1024 * 1024).build();
             UploadSessionStore store = new UploadSessionStore(state);
@@ -61,11 +43,11 @@ class SessionExpiryTest {
                 Path dir = store.dir(store.get(id));
                 assertTrue(Files.exists(dir));
 
-                now.set(now.get().plus(Duration.ofDays(6)));
+                clock.advance(Duration.ofDays(6));
                 service.sweep();
                 assertTrue(Files.exists(dir), "six idle days: kept");
 
-                now.set(now.get().plus(Duration.ofDays(2)));
+                clock.advance(Duration.ofDays(2));
                 service.sweep();
                 assertFalse(Files.exists(dir), "eight idle days: spool and state removed");
                 assertNull(store.get(id));

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.bitsbridge.proxy.config.ProxyConfig;
-import dev.bitsbridge.proxy.fault.RawHttp;
+import dev.bitsbridge.proxy.testing.RawHttp;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import io.netty.handler.ssl.SslProvider;
 import java.net.URI;

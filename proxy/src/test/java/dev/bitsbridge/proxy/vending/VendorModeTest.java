@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
-import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.MutableClock;
+import dev.bitsbridge.proxy.testing.ProxyFixture;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -37,32 +39,36 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  */
 class VendorModeTest {
 
-    private static S3Server s3;
+    private static final byte[] DATA = new byte[2 * 1024 * 1024 + 5];
+
+    static {
+        new Random(9).nextBytes(DATA);
+    }
+
+    /** S3 only: the proxy here runs in vendor mode, with no bucket and no credentials. */
+    @RegisterExtension
+    static final ProxyFixture fx = ProxyFixture.builder().bucket("vend").withoutProxy()
+            .object("pkg/tool v2.zip", DATA).build();
     private static S3Presigner presigner;
-    private static byte[] data;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private HttpServer vendor;
     private final List<String> asked = new CopyOnWriteArrayList<>();
     private volatile int forcedStatus;
     private BitsBridgeServer proxy;
+    /** The proxy's time: URL reuse is tested by moving it, while S3 judges the URLs by its own. */
+    private final MutableClock clock = MutableClock.startingNow();
 
     @BeforeAll
-    static void s3() throws Exception {
-        s3 = new S3Server();
-        s3.createBucket("vend");
-        data = new byte[2 * 1024 * 1024 + 5];
-        new Random(9).nextBytes(data);
-        s3.put("vend", "pkg/tool v2.zip", data);
-        presigner = S3Presigner.builder().endpointOverride(s3.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(s3.credentials())
+    static void presigner() throws Exception {
+        presigner = S3Presigner.builder().endpointOverride(fx.s3().endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(fx.s3().credentials())
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build();
     }
 
     @AfterAll
     static void stop() throws Exception {
         presigner.close();
-        s3.close();
     }
 
     @BeforeEach
@@ -96,8 +102,8 @@ class VendorModeTest {
         proxy = new BitsBridgeServer(ProxyConfig.builder().port(0)
                 .urlVendor(URI.create("http://127.0.0.1:" + vendor.getAddress().getPort() + "/presign"))
                 .urlVendorHeaders(List.of("X-Api-Key: k123"))
-                .allowUpstream(List.of("127.0.0.1:" + s3.endpoint().getPort()))
-                .build(), null).start();
+                .allowUpstream(List.of("127.0.0.1:" + fx.s3().endpoint().getPort()))
+                .build(), null, clock).start();
     }
 
     @AfterEach
@@ -119,15 +125,26 @@ class VendorModeTest {
     void headAndRangesUsePerVerbUrlsThatAreReused() throws Exception {
         HttpResponse<byte[]> head = send("HEAD", null);
         assertEquals(200, head.statusCode());
-        assertEquals(String.valueOf(data.length), head.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals(String.valueOf(DATA.length), head.headers().firstValue("Content-Length").orElseThrow());
         for (int i = 0; i < 3; i++) {
             HttpResponse<byte[]> r = send("GET", "bytes=" + (i * 1000) + "-" + (i * 1000 + 999));
             assertEquals(206, r.statusCode());
-            assertArrayEquals(Arrays.copyOfRange(data, i * 1000, i * 1000 + 1000), r.body());
+            assertArrayEquals(Arrays.copyOfRange(DATA, i * 1000, i * 1000 + 1000), r.body());
         }
-        assertArrayEquals(data, send("GET", null).body());
+        assertArrayEquals(DATA, send("GET", null).body());
         assertEquals(List.of("HEAD pkg/tool v2.zip k123", "GET pkg/tool v2.zip k123"), asked,
                 "one URL per verb, reused until shortly before it expires, with the configured header");
+
+        // The URLs are valid for 10 minutes and not reused in their last minute.
+        clock.advance(Duration.ofMinutes(8));
+        assertEquals(206, send("GET", "bytes=0-9").statusCode());
+        assertEquals(2, asked.size(), "still reused two minutes before expiry: " + asked);
+        clock.advance(Duration.ofSeconds(119)); // 9:59 after the clock started, at most that after signing
+        HttpResponse<byte[]> late = send("GET", "bytes=10-19");
+        assertEquals(206, late.statusCode());
+        assertArrayEquals(Arrays.copyOfRange(DATA, 10, 20), late.body());
+        assertEquals(List.of("HEAD pkg/tool v2.zip k123", "GET pkg/tool v2.zip k123", "GET pkg/tool v2.zip k123"),
+                asked, "a fresh GET URL in the URL's last minute");
     }
 
     @Test

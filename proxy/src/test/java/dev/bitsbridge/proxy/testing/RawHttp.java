@@ -1,4 +1,4 @@
-package dev.bitsbridge.proxy.fault;
+package dev.bitsbridge.proxy.testing;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
