@@ -44,7 +44,10 @@ public record ProxyConfig(
         long uploadPartSize,
         Duration uploadSessionTtl,
         boolean requireToken,
-        boolean shareSpentMarkers) {
+        boolean shareSpentMarkers,
+        int parallelConnections,
+        long partSize,
+        long readAheadMemory) {
 
     public ProxyConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -95,6 +98,9 @@ public record ProxyConfig(
         b.uploadSessionTtl = uploadSessionTtl;
         b.requireToken = requireToken;
         b.shareSpentMarkers = shareSpentMarkers;
+        b.parallelConnections = parallelConnections;
+        b.partSize = partSize;
+        b.readAheadMemory = readAheadMemory;
         return b;
     }
 
@@ -133,6 +139,9 @@ public record ProxyConfig(
         private Duration uploadSessionTtl = Duration.ofDays(7);
         private boolean requireToken;
         private boolean shareSpentMarkers;
+        private int parallelConnections = 8;
+        private long partSize = 8L * 1024 * 1024;
+        private long readAheadMemory = 256L * 1024 * 1024;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -178,12 +187,20 @@ public record ProxyConfig(
         /** Record spent one-time links as marker objects in the bucket (proxies sharing a bucket agree). */
         public Builder shareSpentMarkers(boolean v) { shareSpentMarkers = v; return this; }
 
+        /** Ranged GETs in flight at most per large download; 1 turns parallel downloads off. */
+        public Builder parallelConnections(int v) { parallelConnections = v; return this; }
+        /** Bytes per ranged GET of a parallel download; spans over twice this are split. */
+        public Builder partSize(long v) { partSize = v; return this; }
+        /** Bytes all parallel downloads together may hold ahead of their clients. */
+        public Builder readAheadMemory(long v) { readAheadMemory = v; return this; }
+
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
                     requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
-                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, requireToken, shareSpentMarkers);
+                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, requireToken, shareSpentMarkers,
+                    parallelConnections, partSize, readAheadMemory);
         }
     }
 }
