@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *       {@link ReadAhead} budget; with the budget exhausted a transfer keeps fewer parts in
  *       flight, down to the head alone.</li>
  *   <li>Nothing is fetched ahead until the client has shown it reads: the kernel took
- *       {@link #rampBytes} of this response. A client that stalls at once costs what a
- *       single-request download costs.</li>
+ *       {@link #rampBytes} of this response (1 MiB, or half a part if smaller; more than the
+ *       socket buffers of a client that never reads take on loopback). A client that stalls at
+ *       once costs what a single-request download costs.</li>
  *   <li>A part that fails (S3 cut its body, timed out, could not be reached after S3Caller's own
  *       retries) is asked again from its first missing byte, up to {@link RangePart#MAX_ATTEMPTS}
  *       times; then the transfer fails. {@link #cancel} (the client left) closes every part and
@@ -69,7 +70,7 @@ final class ParallelDownload implements Transfer {
         this.plan = plan;
         this.parts = new RangePart[plan.count()];
         this.onComplete = onComplete;
-        this.rampBytes = Math.min(2L << 20, plan.partSize());
+        this.rampBytes = Math.min(1L << 20, plan.partSize() / 2);
     }
 
     /** Takes over {@code first}, whose body holds the span from its byte {@code skip} on. */
