@@ -22,10 +22,12 @@ import org.slf4j.LoggerFactory;
  *       answer (and its answer's ETag checked again), so an object replaced mid-transfer fails
  *       the part with 412 and the client gets fewer bytes than promised, never mixed versions.</li>
  *   <li>The part the client is reading (the <em>head</em>) streams with the client's
- *       backpressure, as {@link BodyRelay} does. Parts after it are fetched ahead, at most
- *       {@code maxParts - 1} of them, each only after reserving its length in the shared
- *       {@link ReadAhead} budget; with the budget exhausted a transfer keeps fewer parts in
- *       flight, down to the head alone.</li>
+ *       backpressure, as {@link BodyRelay} does. Parts after it are fetched ahead: at most
+ *       {@code maxParts} receiving at once (connections), and at most {@code 2 * maxParts}
+ *       parts launched and not yet delivered, so that parts received early do not leave
+ *       connections idle while the client catches up (head-of-line blocking). Each reserves its
+ *       length in the shared {@link ReadAhead} budget first; with the budget exhausted a transfer
+ *       keeps fewer parts in flight, down to the head alone.</li>
  *   <li>Nothing is fetched ahead until the client has shown it reads: the kernel took
  *       {@link #rampBytes} of this response (1 MiB, or half a part if smaller; more than the
  *       socket buffers of a client that never reads take on loopback). A client that stalls at
@@ -56,6 +58,7 @@ final class ParallelDownload implements Transfer {
     private final long rampBytes;
     private int head;
     private int launched;
+    private int receiving;
     private long written;
     private boolean clientReads;
     private boolean done;
@@ -90,6 +93,14 @@ final class ParallelDownload implements Transfer {
     void partProgress(RangePart p) {
         if (isHead(p)) {
             drain();
+        }
+    }
+
+    /** A part started or stopped using an upstream connection; a freed one may take the next part. */
+    void partReceiving(boolean now) {
+        receiving += now ? 1 : -1;
+        if (!now && !done) {
+            pump();
         }
     }
 
@@ -133,7 +144,8 @@ final class ParallelDownload implements Transfer {
         if (!clientReads && kernelTook() >= rampBytes) {
             clientReads = true;
         }
-        while (!done && launched < parts.length && launched < head + readAhead.maxParts()) {
+        while (!done && launched < parts.length && launched < head + 2 * readAhead.maxParts()
+                && (receiving < readAhead.maxParts() || launched == head)) {
             long reserve = 0;
             if (launched != head) {
                 long len = plan.part(launched).length();

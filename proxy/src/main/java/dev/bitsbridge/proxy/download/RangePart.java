@@ -304,6 +304,7 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
             } else {
                 owner.readAhead.partEnded();
             }
+            owner.partReceiving(now);
         }
     }
 }

@@ -85,6 +85,12 @@ class WanBench {
             } finally {
                 on.stop(Duration.ZERO);
             }
+            BitsBridgeServer wide = proxy(s3, wan, b -> b.parallelConnections(16));
+            try {
+                row("bitsbridge --parallel-connections 16", "curl", runs, () -> curl(url(wide)));
+            } finally {
+                wide.stop(Duration.ZERO);
+            }
             BitsBridgeServer small = proxy(s3, wan, b -> b.partSize(2 * MIB));
             try {
                 row("bitsbridge --part-size 2M", "curl", runs, () -> curl(url(small)));
@@ -116,6 +122,9 @@ class WanBench {
     }
 
     private void row(String path, String client, int n, Callable<Double> measure) throws Exception {
+        if (!(path + " / " + client).contains(System.getProperty("bench.only", ""))) {
+            return;
+        }
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
             v[i] = measure.call();
