@@ -224,7 +224,7 @@ public class ServeCommand implements Callable<Integer> {
                 description = "Bytes per ranged GET of a parallel download (default: ${DEFAULT-VALUE}).")
         long downloadPartSize;
 
-        @Option(names = "--read-ahead-memory", paramLabel = "SIZE", defaultValue = "256M", converter = SizeConverter.class,
+        @Option(names = "--read-ahead-memory", paramLabel = "SIZE", defaultValue = "64M", converter = SizeConverter.class,
                 description = "Bytes all parallel downloads together may hold ahead of their clients"
                         + " (default: ${DEFAULT-VALUE}).")
         long readAheadMemory;

@@ -141,7 +141,7 @@ public record ProxyConfig(
         private boolean shareSpentMarkers;
         private int parallelConnections = 8;
         private long partSize = 8L * 1024 * 1024;
-        private long readAheadMemory = 256L * 1024 * 1024;
+        private long readAheadMemory = 64L * 1024 * 1024;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }

@@ -141,7 +141,8 @@ final class ParallelDownload implements Transfer {
 
     /** Starts the parts the window, the client's reading and the budget allow. */
     private void pump() {
-        if (!clientReads && kernelTook() >= rampBytes) {
+        // Opened once: the kernel took the ramp and the client is keeping up at this moment.
+        if (!clientReads && out.writable() && kernelTook() >= rampBytes) {
             clientReads = true;
         }
         while (!done && launched < parts.length && launched < head + 2 * readAhead.maxParts()

@@ -105,7 +105,8 @@ class ParallelDownloadTest {
 
     @Test
     void objectReplacedMidTransferEndsShortWithOnlyTheOldBytes() throws Exception {
-        byte[] old = random(4 * 1024 * 1024, 3);
+        // Far larger than what socket buffers and the parts ahead can hold while the client waits.
+        byte[] old = random(16 * 1024 * 1024, 3);
         byte[] replacement = random(old.length, 4);
         s3.put("par", "replaced.bin", old);
         try (RawHttp c = RawHttp.connect(proxy.port(), 16 * 1024)) {
