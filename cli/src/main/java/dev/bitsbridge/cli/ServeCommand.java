@@ -229,6 +229,20 @@ public class ServeCommand implements Callable<Integer> {
         @Option(names = "--max-ranges", paramLabel = "N", defaultValue = "100",
                 description = "More ranges than this in one request: the whole object is served (default: ${DEFAULT-VALUE}).")
         int maxRanges;
+
+        @Option(names = "--parallel-connections", paramLabel = "N", defaultValue = "8",
+                description = "Ranged GETs in flight per large download (a whole object, or a range over twice"
+                        + " --part-size); 1 turns parallel downloads off (default: ${DEFAULT-VALUE}).")
+        int parallelConnections;
+
+        @Option(names = "--part-size", paramLabel = "SIZE", defaultValue = "8M", converter = SizeConverter.class,
+                description = "Bytes per ranged GET of a parallel download (default: ${DEFAULT-VALUE}).")
+        long downloadPartSize;
+
+        @Option(names = "--read-ahead-memory", paramLabel = "SIZE", defaultValue = "64M", converter = SizeConverter.class,
+                description = "Bytes all parallel downloads together may hold ahead of their clients"
+                        + " (default: ${DEFAULT-VALUE}).")
+        long readAheadMemory;
     }
 
     static final class Operations {
@@ -305,6 +319,9 @@ public class ServeCommand implements Callable<Integer> {
                 .requestHeaderTimeout(limits.requestHeaderTimeout)
                 .drainTimeout(limits.drainTimeout)
                 .maxRanges(limits.maxRanges)
+                .parallelConnections(limits.parallelConnections)
+                .partSize(limits.downloadPartSize)
+                .readAheadMemory(limits.readAheadMemory)
                 .ioThreads(limits.ioThreads)
                 .publicHosts(publicHosts())
                 .corsOrigins(listening.corsOrigins)

@@ -82,6 +82,10 @@ final class ConfigRules {
         positive("--upload-session-ttl", c.uploadSessionTtl());
         positive("--max-connections", c.maxConnections());
         positive("--max-ranges", c.maxRanges());
+        positive("--parallel-connections", c.parallelConnections());
+        if (c.partSize() < 64 * 1024 || c.readAheadMemory() < 0) {
+            throw bad("--part-size must be at least 64K and --read-ahead-memory not negative");
+        }
         positive("--upstream-timeout", c.upstreamTimeout());
         positive("--idle-timeout", c.idleTimeout());
         positive("--request-header-timeout", c.requestHeaderTimeout());

@@ -47,7 +47,10 @@ public record ProxyConfig(
         long maxSpoolBytes,
         long maxFragmentSize,
         boolean requireToken,
-        boolean shareSpentMarkers) {
+        boolean shareSpentMarkers,
+        int parallelConnections,
+        long partSize,
+        long readAheadMemory) {
 
     public ProxyConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -112,6 +115,9 @@ public record ProxyConfig(
         b.maxFragmentSize = maxFragmentSize;
         b.requireToken = requireToken;
         b.shareSpentMarkers = shareSpentMarkers;
+        b.parallelConnections = parallelConnections;
+        b.partSize = partSize;
+        b.readAheadMemory = readAheadMemory;
         return b;
     }
 
@@ -153,6 +159,9 @@ public record ProxyConfig(
         private long maxFragmentSize = 64L * 1024 * 1024;
         private boolean requireToken;
         private boolean shareSpentMarkers;
+        private int parallelConnections = 8;
+        private long partSize = 8L * 1024 * 1024;
+        private long readAheadMemory = 64L * 1024 * 1024;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -201,13 +210,20 @@ public record ProxyConfig(
         /** Record spent one-time links as marker objects in the bucket (proxies sharing a bucket agree). */
         public Builder shareSpentMarkers(boolean v) { shareSpentMarkers = v; return this; }
 
+        /** Ranged GETs in flight at most per large download; 1 turns parallel downloads off. */
+        public Builder parallelConnections(int v) { parallelConnections = v; return this; }
+        /** Bytes per ranged GET of a parallel download; spans over twice this are split. */
+        public Builder partSize(long v) { partSize = v; return this; }
+        /** Bytes all parallel downloads together may hold ahead of their clients. */
+        public Builder readAheadMemory(long v) { readAheadMemory = v; return this; }
+
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
                     requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
-                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, maxUploadSessions, maxSpoolBytes, maxFragmentSize, requireToken,
-                    shareSpentMarkers);
+                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, maxUploadSessions, maxSpoolBytes,
+                    maxFragmentSize, requireToken, shareSpentMarkers, parallelConnections, partSize, readAheadMemory);
         }
     }
 }

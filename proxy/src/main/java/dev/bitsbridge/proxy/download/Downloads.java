@@ -20,12 +20,23 @@ public final class Downloads {
     private final DownloadContext context;
     private final S3Addressing addressing;
     private final Function<String, ObjectSource> keySource;
+    private volatile ReadAhead readAhead = ReadAhead.OFF;
 
     /** @param keySource vendor mode: the source for a bare key (no bucket), else null */
     public Downloads(S3Caller caller, S3Addressing addressing, int maxRanges, Function<String, ObjectSource> keySource) {
         this.context = new DownloadContext(caller, maxRanges);
         this.addressing = addressing;
         this.keySource = keySource;
+    }
+
+    /** Fetches large bodies as parallel ranged GETs (off unless set). */
+    public Downloads readAhead(ReadAhead settings) {
+        this.readAhead = settings;
+        return this;
+    }
+
+    public ReadAhead readAhead() {
+        return readAhead;
     }
 
     /** Whether plain paths name keys served through a URL vendor rather than signed requests. */
@@ -66,7 +77,7 @@ public final class Downloads {
             m.start();
             return m;
         }
-        ObjectDownload o = new ObjectDownload(out, source, d);
+        ObjectDownload o = new ObjectDownload(out, source, d).readAhead(readAhead);
         o.start();
         return o;
     }

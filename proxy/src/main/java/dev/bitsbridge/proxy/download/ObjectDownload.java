@@ -7,6 +7,7 @@ import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.http.ByteRange;
 import dev.bitsbridge.proxy.http.ContentRange;
 import dev.bitsbridge.proxy.http.ObjectMetadata;
+import dev.bitsbridge.proxy.http.PartPlan;
 import dev.bitsbridge.proxy.http.Preconditions.Outcome;
 import dev.bitsbridge.proxy.http.RangeHeader;
 import dev.bitsbridge.proxy.http.RangeSpec;
@@ -62,11 +63,19 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
     /** A HEAD got an error: asked again as a GET, whose error document is what a GET would say. */
     private boolean getForHead;
     private String lastRange;
+    private ReadAhead readAhead = ReadAhead.OFF;
+    private ParallelDownload parallel;
 
     ObjectDownload(ClientResponse out, ObjectSource source, DownloadRequest request) {
         this.out = out;
         this.source = source;
         this.request = request;
+    }
+
+    /** Large bodies are fetched as parallel ranged GETs with these settings. */
+    ObjectDownload readAhead(ReadAhead settings) {
+        this.readAhead = settings;
+        return this;
     }
 
     void start() {
@@ -252,6 +261,16 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         state = State.STREAMING;
         out.delivering(first, size);
         out.head(status, headers);
+        String etag = headers.get(HttpHeaderNames.ETAG);
+        if (readAhead.splits(length) && etag != null) {
+            parallel = new ParallelDownload(out, source, readAhead, etag, size,
+                    new PartPlan(first, length, readAhead.partSize()), () -> {
+                        state = State.DONE;
+                        out.finish();
+                    });
+            parallel.start(ex, skip);
+            return;
+        }
         relay = new BodyRelay(out, skip, length, () -> {
             state = State.DONE;
             out.finish();
@@ -400,6 +419,9 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         state = State.DONE;
         if (call != null) {
             call.cancel();
+        }
+        if (parallel != null) {
+            parallel.cancel();
         }
         if (relay != null && exchange != null) {
             relay.cancel(exchange);

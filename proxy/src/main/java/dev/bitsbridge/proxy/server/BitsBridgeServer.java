@@ -6,6 +6,7 @@ import dev.bitsbridge.proxy.endpoint.StreamingEndpoint;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.download.Downloads;
 import dev.bitsbridge.proxy.download.ObjectSource;
+import dev.bitsbridge.proxy.download.ReadAhead;
 import dev.bitsbridge.proxy.links.LinkEndpoints;
 import dev.bitsbridge.proxy.links.LinkStore;
 import dev.bitsbridge.proxy.links.UpstreamAllowlist;
@@ -78,6 +79,7 @@ public final class BitsBridgeServer implements AutoCloseable {
     private EventLoopGroup group;
     private Channel serverChannel;
     private UpstreamClient upstream;
+    private ReadAhead readAhead = ReadAhead.OFF;
     private CredentialSource credentials;
     private ServerContext context;
     private ExecutorService stateExecutor;
@@ -137,7 +139,12 @@ public final class BitsBridgeServer implements AutoCloseable {
                     config.upstreamTimeout(), clock);
             keySource = key -> new VendedObjectSource(caller, vendor, key);
         }
-        Downloads downloads = new Downloads(caller, addressing, config.maxRanges(), keySource);
+        readAhead = new ReadAhead(config.parallelConnections(), config.partSize(), config.readAheadMemory());
+        Downloads downloads = new Downloads(caller, addressing, config.maxRanges(), keySource).readAhead(readAhead);
+        metrics.gauge("bitsbridge.parallel.parts.inflight", "Ranged GETs of parallel downloads in progress",
+                readAhead, ReadAhead::partsInFlight);
+        metrics.gauge("bitsbridge.parallel.readahead.bytes", "Bytes fetched ahead of clients and held",
+                readAhead, ReadAhead::bytesHeld);
         stateExecutor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "bitsbridge-state");
             t.setDaemon(true);
@@ -252,6 +259,11 @@ public final class BitsBridgeServer implements AutoCloseable {
 
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** The parallel-download settings and budget (parts in flight, bytes held ahead). */
+    public ReadAhead readAhead() {
+        return readAhead;
     }
 
     /** Upstream connections opened so far: a pool that works keeps this low. */

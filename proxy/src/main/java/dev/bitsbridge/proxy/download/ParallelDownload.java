@@ -1,0 +1,197 @@
+package dev.bitsbridge.proxy.download;
+
+import dev.bitsbridge.proxy.endpoint.ClientResponse;
+import dev.bitsbridge.proxy.endpoint.Transfer;
+import dev.bitsbridge.proxy.http.PartPlan;
+import dev.bitsbridge.proxy.upstream.UpstreamExchange;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelOutboundBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The body of one large response (a whole object, or a range over twice the part size) fetched
+ * from S3 as parallel ranged GETs and sent to the client strictly in order. The head is already
+ * out, with the exact Content-Length (and Content-Range) of the span; this class only delivers
+ * its bytes or closes the connection short (the error rule: never a clean short body).
+ *
+ * <ul>
+ *   <li>Part 0 is the answer to the request {@link ObjectDownload} already sent: its first
+ *       {@code partSize} bytes are used, the rest is not read (that connection is closed).</li>
+ *   <li>Every other part is a ranged GET pinned with {@code If-Match} to the ETag of that first
+ *       answer (and its answer's ETag checked again), so an object replaced mid-transfer fails
+ *       the part with 412 and the client gets fewer bytes than promised, never mixed versions.</li>
+ *   <li>The part the client is reading (the <em>head</em>) streams with the client's
+ *       backpressure, as {@link BodyRelay} does. Parts after it are fetched ahead: at most
+ *       {@code maxParts} receiving at once (connections), and at most {@code 2 * maxParts}
+ *       parts launched and not yet delivered, so that parts received early do not leave
+ *       connections idle while the client catches up (head-of-line blocking). Each reserves its
+ *       length in the shared {@link ReadAhead} budget first; with the budget exhausted a transfer
+ *       keeps fewer parts in flight, down to the head alone.</li>
+ *   <li>Nothing is fetched ahead until the client has shown it reads: the kernel took
+ *       {@link #rampBytes} of this response (1 MiB, or half a part if smaller; more than the
+ *       socket buffers of a client that never reads take on loopback). A client that stalls at
+ *       once costs what a single-request download costs.</li>
+ *   <li>A part that fails (S3 cut its body, timed out, could not be reached after S3Caller's own
+ *       retries) is asked again from its first missing byte, up to {@link RangePart#MAX_ATTEMPTS}
+ *       times; then the transfer fails. {@link #cancel} (the client left) closes every part and
+ *       releases every buffer and reservation at once.</li>
+ * </ul>
+ * S3 requests per transfer: one per part, plus retries: {@code ceil(length / partSize)}.
+ *
+ * <p>Threading: confined to the client's event loop; every part's upstream connection is on it
+ * too. Buffer ownership: each part owns the buffers it queued until they are handed to
+ * {@link ClientResponse#body} (then Netty's) or released on close.
+ */
+final class ParallelDownload implements Transfer {
+
+    private static final Logger log = LoggerFactory.getLogger(ParallelDownload.class);
+
+    final ClientResponse out;
+    final ObjectSource source;
+    final ReadAhead readAhead;
+    final String etag;
+    final long size;
+    private final PartPlan plan;
+    private final RangePart[] parts;
+    private final Runnable onComplete;
+    private final long rampBytes;
+    private int head;
+    private int launched;
+    private int receiving;
+    private long written;
+    private boolean clientReads;
+    private boolean done;
+
+    ParallelDownload(ClientResponse out, ObjectSource source, ReadAhead readAhead, String etag, long size,
+            PartPlan plan, Runnable onComplete) {
+        this.out = out;
+        this.source = source;
+        this.readAhead = readAhead;
+        this.etag = etag;
+        this.size = size;
+        this.plan = plan;
+        this.parts = new RangePart[plan.count()];
+        this.onComplete = onComplete;
+        this.rampBytes = Math.min(1L << 20, plan.partSize() / 2);
+    }
+
+    /** Takes over {@code first}, whose body holds the span from its byte {@code skip} on. */
+    void start(UpstreamExchange first, long skip) {
+        RangePart p = new RangePart(this, 0, plan.part(0), 0);
+        parts[0] = p;
+        launched = 1;
+        p.attach(first, skip);
+        drain();
+    }
+
+    boolean isHead(RangePart p) {
+        return !done && parts[head] == p;
+    }
+
+    /** A part has new bytes, or finished receiving: the client may take some now. */
+    void partProgress(RangePart p) {
+        if (isHead(p)) {
+            drain();
+        }
+    }
+
+    /** A part started or stopped using an upstream connection; a freed one may take the next part. */
+    void partReceiving(boolean now) {
+        receiving += now ? 1 : -1;
+        if (!now && !done) {
+            pump();
+        }
+    }
+
+    /** Sends what the head part holds while the client can take it, then moves on to the next part. */
+    void drain() {
+        while (!done) {
+            RangePart p = parts[head];
+            while (p.hasQueued() && out.writable()) {
+                ByteBuf b = p.poll();
+                written += b.readableBytes();
+                out.body(b);
+            }
+            if (p.hasQueued()) {
+                out.whenWritable(this::drain);
+                return;
+            }
+            if (p.delivered()) {
+                p.finish();
+                parts[head] = null;
+                head++;
+                if (head == parts.length) {
+                    done = true;
+                    onComplete.run();
+                    return;
+                }
+                pump();
+                continue;
+            }
+            if (out.writable()) {
+                p.demand();
+            } else {
+                out.whenWritable(this::drain);
+            }
+            pump();
+            return;
+        }
+    }
+
+    /** Starts the parts the window, the client's reading and the budget allow. */
+    private void pump() {
+        // Opened once: the kernel took the ramp and the client is keeping up at this moment.
+        if (!clientReads && out.writable() && kernelTook() >= rampBytes) {
+            clientReads = true;
+        }
+        while (!done && launched < parts.length && launched < head + 2 * readAhead.maxParts()
+                && (receiving < readAhead.maxParts() || launched == head)) {
+            long reserve = 0;
+            if (launched != head) {
+                long len = plan.part(launched).length();
+                if (!clientReads || !readAhead.tryReserve(len)) {
+                    return;
+                }
+                reserve = len;
+            }
+            RangePart p = new RangePart(this, launched, plan.part(launched), reserve);
+            parts[launched] = p;
+            launched++;
+            p.request();
+        }
+    }
+
+    /** Bytes of this response the kernel accepted (written, less what still waits in Netty). */
+    private long kernelTook() {
+        ChannelOutboundBuffer ob = out.ctx().channel().unsafe().outboundBuffer();
+        return written - (ob == null ? 0 : ob.totalPendingWriteBytes());
+    }
+
+    /** A part failed for good: the head is out, so the connection is closed short. */
+    void fail(RangePart p, String why) {
+        if (done) {
+            return;
+        }
+        log.debug("parallel transfer failed at part {} of {}: {}", p.index(), parts.length, why);
+        closeParts();
+        out.abort();
+    }
+
+    @Override
+    public void cancel() {
+        if (!done) {
+            closeParts();
+        }
+    }
+
+    private void closeParts() {
+        done = true;
+        for (int i = head; i < launched; i++) {
+            if (parts[i] != null) {
+                parts[i].close();
+                parts[i] = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.bitsbridge.proxy.download;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The settings of parallel transfers and the one memory budget they all share: bytes fetched
+ * from S3 ahead of what a client has taken. A part is fetched ahead only after it reserved its
+ * whole length here, so the bytes held ahead never exceed the budget, whatever the number of
+ * transfers and however slow their clients; a transfer that cannot reserve keeps fewer parts in
+ * flight, down to the one its client is reading (which needs no reservation: it streams with the
+ * client's backpressure, as a single-request download does).
+ *
+ * <p>Thread-safe: transfers on every event loop reserve and release concurrently.
+ */
+public final class ReadAhead {
+
+    /** Parallel transfers off: every download is one request, as before. */
+    public static final ReadAhead OFF = new ReadAhead(1, 8L << 20, 0);
+
+    private final int maxParts;
+    private final long partSize;
+    private final long budget;
+    private final AtomicLong reserved = new AtomicLong();
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong peakHeld = new AtomicLong();
+    private final AtomicInteger partsInFlight = new AtomicInteger();
+    private final AtomicLong partsFetched = new AtomicLong();
+
+    /**
+     * @param maxParts ranged GETs in flight per transfer at most ({@code --parallel-connections}); 1 is off
+     * @param partSize bytes per ranged GET ({@code --part-size})
+     * @param budget bytes held ahead of clients across all transfers ({@code --read-ahead-memory})
+     */
+    public ReadAhead(int maxParts, long partSize, long budget) {
+        if (maxParts < 1 || partSize < 1 || budget < 0) {
+            throw new IllegalArgumentException("bad read-ahead settings");
+        }
+        this.maxParts = maxParts;
+        this.partSize = partSize;
+        this.budget = budget;
+    }
+
+    public int maxParts() {
+        return maxParts;
+    }
+
+    public long partSize() {
+        return partSize;
+    }
+
+    public long budget() {
+        return budget;
+    }
+
+    /** Whether a span of {@code length} bytes is fetched in parts. */
+    boolean splits(long length) {
+        return maxParts > 1 && dev.bitsbridge.proxy.http.PartPlan.worthSplitting(length, partSize);
+    }
+
+    /** Reserves {@code n} bytes of the budget; false (nothing reserved) if they are not free. */
+    boolean tryReserve(long n) {
+        while (true) {
+            long r = reserved.get();
+            if (r + n > budget) {
+                return false;
+            }
+            if (reserved.compareAndSet(r, r + n)) {
+                return true;
+            }
+        }
+    }
+
+    void unreserve(long n) {
+        reserved.addAndGet(-n);
+    }
+
+    void held(long delta) {
+        long now = held.addAndGet(delta);
+        if (delta > 0) {
+            peakHeld.accumulateAndGet(now, Math::max);
+        }
+    }
+
+    void partRequested() {
+        partsFetched.incrementAndGet();
+    }
+
+    void partStarted() {
+        partsInFlight.incrementAndGet();
+    }
+
+    void partEnded() {
+        partsInFlight.decrementAndGet();
+    }
+
+    /** Bytes received from S3 ahead of clients and not yet handed to them. */
+    public long bytesHeld() {
+        return held.get();
+    }
+
+    /** The most {@link #bytesHeld} ever was. */
+    public long peakBytesHeld() {
+        return peakHeld.get();
+    }
+
+    /** Bytes of the budget reserved by parts fetched or being fetched ahead. */
+    public long bytesReserved() {
+        return reserved.get();
+    }
+
+    /** Ranged GETs of parallel transfers with an S3 request or body in progress. */
+    public int partsInFlight() {
+        return partsInFlight.get();
+    }
+
+    /** Ranged GETs sent for parallel transfers so far (retries included). */
+    public long partsFetched() {
+        return partsFetched.get();
+    }
+}
