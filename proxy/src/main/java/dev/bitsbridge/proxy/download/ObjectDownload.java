@@ -158,14 +158,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
     }
 
     private void respondHead(ObjectMetadata meta) {
-        if (meta.size() < 0) {
-            finishWith(() -> out.error(BridgeError.UPSTREAM_ERROR, "S3 did not say how large the object is"));
-            return;
-        }
-        Outcome outcome = request.preconditions().evaluate(meta.etag(), meta.lastModified());
-        if (outcome != Outcome.PROCEED) {
-            finishWith(() -> UpstreamReplies.conditional(out, outcome == Outcome.NOT_MODIFIED
-                    ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.PRECONDITION_FAILED, meta));
+        if (answeredBeforeRanges(meta)) {
             return;
         }
         finishWith(() -> out.head(HttpResponseStatus.OK, ResponseHeaders.whole(meta)));
@@ -374,16 +367,27 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         }, this::onError);
     }
 
-    /** Answers without a body from the object's metadata: conditionals, then the range. */
-    private void decideFromMetadata(ObjectMetadata meta, String why) {
+    /**
+     * The answers the metadata alone decides, before any range: an object of unknown size (502)
+     * and the client's conditionals (304, 412). Returns whether it answered.
+     */
+    private boolean answeredBeforeRanges(ObjectMetadata meta) {
         if (meta.size() < 0) {
             finishWith(() -> out.error(BridgeError.UPSTREAM_ERROR, "S3 did not say how large the object is"));
-            return;
+            return true;
         }
         Outcome outcome = request.preconditions().evaluate(meta.etag(), meta.lastModified());
         if (outcome != Outcome.PROCEED) {
             finishWith(() -> UpstreamReplies.conditional(out, outcome == Outcome.NOT_MODIFIED
                     ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.PRECONDITION_FAILED, meta));
+            return true;
+        }
+        return false;
+    }
+
+    /** Answers without a body from the object's metadata: conditionals, then the range. */
+    private void decideFromMetadata(ObjectMetadata meta, String why) {
+        if (answeredBeforeRanges(meta)) {
             return;
         }
         boolean ranged = request.range().isPresent() && request.preconditions().rangeApplies(meta.etag(),
