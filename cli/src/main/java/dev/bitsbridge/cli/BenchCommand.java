@@ -64,15 +64,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        URI u = URI.create(url);
-        if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "URL must be http://host[:port]/path");
-        }
+        URI u = target(url);
         if (connections < 1 || rangeSize < 1 || duration.isNegative() || duration.isZero()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--connections, --range-size and --duration must be positive");
         }
         PrintWriter out = spec.commandLine().getOut();
+        out.println("bench " + u + ": asking for its size...");
+        out.flush();
         String host = u.getHost();
         int port = u.getPort() > 0 ? u.getPort() : 80;
         String path = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
@@ -89,8 +88,8 @@ public final class BenchCommand implements Callable<Integer> {
             out.println("bitsbridge bench: the object is empty; nothing to measure");
             return 1;
         }
-        out.printf("bench %s: %d bytes, %d connections, %s ranges, %s%n", url, size, connections,
-                human(Math.min(rangeSize, size)), duration);
+        out.printf("bench %s: %d bytes, %d connections, %s ranges, %s%n", u, size, connections,
+                human(Math.min(rangeSize, size)), dev.bitsbridge.proxy.config.Durations.format(duration));
         long end = System.nanoTime() + duration.toNanos();
         List<Thread> threads = new ArrayList<>();
         List<long[]> latencies = new ArrayList<>();
@@ -132,6 +131,23 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.printf("errors %d%s%n", errorCount(), errors.isEmpty() ? "" : " " + errorsText());
         return errorCount() == 0 ? 0 : 1;
+    }
+
+    /** The URL to measure; {@code host:port/path} without a scheme is taken as http. */
+    private URI target(String text) {
+        String t = text.contains("://") ? text : "http://" + text;
+        URI u;
+        try {
+            u = URI.create(t);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "'" + text + "' is not a URL (example: http://127.0.0.1:8080/installers/setup.exe)");
+        }
+        if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "URL must be http://host[:port]/path (bench speaks plain HTTP to the proxy), not " + text);
+        }
+        return u;
     }
 
     private long errorCount() {

@@ -25,12 +25,13 @@ class BenchCommandTest {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             int code = BitsBridgeCli.execute(new String[] {"bench",
-                "http://127.0.0.1:" + running.proxy.port() + "/setup.exe",
+                "127.0.0.1:" + running.proxy.port() + "/setup.exe", // no scheme: http is meant
                 "--connections", "4", "--range-size", "256K", "--duration", "2s"},
                     Map.of(), new PrintWriter(out, true), new PrintWriter(err, true));
             String o = out.toString();
             assertEquals(0, code, o + err);
-            assertTrue(o.contains("8388608 bytes, 4 connections, 256 KiB ranges"), o);
+            assertTrue(o.startsWith("bench http://127.0.0.1:" + running.proxy.port() + "/setup.exe: asking for its size"), o);
+            assertTrue(o.contains("8388608 bytes, 4 connections, 256 KiB ranges, 2s\n"), o);
             assertTrue(o.contains("req/s"), "progress lines: " + o);
             Matcher m = Pattern.compile("requests (\\d+) in ").matcher(o);
             assertTrue(m.find(), o);
@@ -47,5 +48,10 @@ class BenchCommandTest {
                 new PrintWriter(new StringWriter()), new PrintWriter(err, true));
         assertEquals(2, code);
         assertTrue(err.toString().startsWith("bitsbridge: "), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, BitsBridgeCli.execute(new String[] {"bench", "http://exa mple/ x"}, Map.of(),
+                new PrintWriter(new StringWriter()), new PrintWriter(err, true)));
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().contains("is not a URL (example: http://"), err.toString());
     }
 }

@@ -15,6 +15,25 @@ public final class Durations {
     private Durations() {
     }
 
+    /** The way {@link #parse} reads it: {@code 10s}, {@code 1500ms}, {@code 2m}; never {@code PT10S}. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        if (s != 0 && s % 86400 == 0) {
+            return s / 86400 + "d";
+        }
+        if (s != 0 && s % 3600 == 0) {
+            return s / 3600 + "h";
+        }
+        if (s != 0 && s % 60 == 0) {
+            return s / 60 + "m";
+        }
+        return s + "s";
+    }
+
     /** @throws IllegalArgumentException with a message naming the examples */
     public static Duration parse(String value) {
         Matcher m = FORMAT.matcher(value == null ? "" : value.trim());

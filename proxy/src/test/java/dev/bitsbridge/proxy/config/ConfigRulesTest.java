@@ -21,6 +21,18 @@ class ConfigRulesTest {
     }
 
     @Test
+    void durationsPrintTheWayTheyAreWritten() {
+        assertEquals("10s", Durations.format(Duration.ofSeconds(10)));
+        assertEquals("1500ms", Durations.format(Duration.ofMillis(1500)));
+        assertEquals("2m", Durations.format(Duration.ofMinutes(2)));
+        assertEquals("7d", Durations.format(Duration.ofDays(7)));
+        assertEquals("0s", Durations.format(Duration.ZERO));
+        for (String s : new String[] {"10s", "1500ms", "2m", "36h", "7d"}) {
+            assertEquals(Durations.parse(s), Durations.parse(Durations.format(Durations.parse(s))));
+        }
+    }
+
+    @Test
     void defaultsAreValid() {
         ProxyConfig c = ProxyConfig.builder().build();
         assertEquals(c, c.validate());
