@@ -27,6 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -85,10 +86,11 @@ public final class DemoCommand implements Callable<Integer> {
 
         @Override
         public void close() throws Exception {
-            proxy.stop(Duration.ofSeconds(5));
-            s3.stop();
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            try {
+                proxy.stop(Duration.ofSeconds(5));
+                s3.stop();
+            } finally {
+                deleteTree(dir);
             }
         }
     }
@@ -120,6 +122,15 @@ public final class DemoCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), missingS3Jar());
         }
         Path dir = Files.createTempDirectory("bitsbridge-demo");
+        try {
+            return start(dir);
+        } catch (Exception | Error e) {
+            deleteTree(dir); // whatever failed (a port in use, a full disk), nothing is left behind
+            throw e;
+        }
+    }
+
+    private Running start(Path dir) throws Exception {
         String access = "DEMO" + hex(6).toUpperCase();
         String secret = hex(20);
         Files.createDirectories(dir.resolve("s3"));
@@ -140,6 +151,7 @@ public final class DemoCommand implements Callable<Integer> {
             proxy = new BitsBridgeServer(ProxyConfig.builder()
                     .port(port).bucket(BUCKET).endpoint(endpoint).pathStyle(true)
                     .stateDir(dir.resolve("state"))
+                    .allowUpload(true)
                     .build(), creds).start();
         } catch (java.net.BindException e) {
             s3.stop();
@@ -178,7 +190,10 @@ public final class DemoCommand implements Callable<Integer> {
         out.println();
         out.println("bitsbridge demo is running.");
         out.println("  embedded S3 (s3proxy, signatures checked): " + endpoint + "  bucket \"" + BUCKET + "\"");
-        out.println("  bitsbridge proxy:                         " + base);
+        AwsCredentials c = creds.resolveCredentials();
+        out.println("    access key " + c.accessKeyId() + ", secret key " + c.secretAccessKey()
+                + " (made for this run; the data is deleted when the demo stops)");
+        out.println("  bitsbridge proxy:                         " + base + "  (BITS uploads accepted)");
         out.println();
         out.println("Objects served through the proxy:");
         for (Map.Entry<String, byte[]> e : r.objects.entrySet()) {
@@ -199,6 +214,14 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  Start-BitsTransfer -Source " + setup + " -Destination .\\setup.exe");
         out.println("  (Get-FileHash .\\setup.exe -Algorithm SHA256).Hash");
         out.println("  bitsadmin /transfer demo /download /priority normal " + setup + " %CD%\\setup.exe");
+        out.println("  Start-BitsTransfer -TransferType Upload -Source .\\setup.exe -Destination " + base
+                + "uploads/setup-copy.exe");
+        out.println();
+        out.println("The embedded S3 itself, with other tools (same credentials):");
+        out.println("  AWS_ACCESS_KEY_ID=" + c.accessKeyId() + " AWS_SECRET_ACCESS_KEY=" + c.secretAccessKey()
+                + " aws --endpoint-url " + endpoint + " --region us-east-1 s3 ls s3://" + BUCKET + "/");
+        out.println("  rclone lsl :s3:" + BUCKET + " --s3-provider Other --s3-endpoint " + endpoint
+                + " --s3-access-key-id " + c.accessKeyId() + " --s3-secret-access-key " + c.secretAccessKey());
         out.println();
         try (S3Presigner presigner = S3Presigner.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
                 .credentialsProvider(creds)
@@ -254,6 +277,15 @@ public final class DemoCommand implements Callable<Integer> {
         }
         return "demo needs its embedded S3 server, " + where + ", which the distribution leaves out;"
                 + " build from source to get it: ./mvnw -B -q -DskipTests package && java -jar cli/target/bitsbridge.jar demo";
+    }
+
+    static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     static String sha256(byte[] data) throws NoSuchAlgorithmException {

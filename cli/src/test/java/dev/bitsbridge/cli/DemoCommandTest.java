@@ -2,6 +2,7 @@ package dev.bitsbridge.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bitsbridge.proxy.testing.Await;
@@ -26,6 +27,7 @@ class DemoCommandTest {
         CommandLine cmd = BitsBridgeCli.commandLine(Map.of(), new PrintWriter(out, true), new PrintWriter(new StringWriter()));
         cmd.parseArgs("demo", "--port", "0");
         DemoCommand demo = cmd.getSubcommands().get("demo").getCommand();
+        java.nio.file.Path dir;
         try (DemoCommand.Running running = demo.start()) {
             String base = "http://127.0.0.1:" + running.proxy.port() + "/";
             String guide = out.toString();
@@ -67,11 +69,33 @@ class DemoCommandTest {
             HttpResponse<Void> bigHead = http.send(HttpRequest.newBuilder(URI.create(base + "big.iso"))
                     .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
             assertEquals(String.valueOf(64 * 1024 * 1024), bigHead.headers().firstValue("Content-Length").orElseThrow());
+
+            // Uploads are on, as the guide says: a BITS upload lands and comes back byte-exact.
+            assertTrue(guide.contains("Start-BitsTransfer -TransferType Upload -Source .\\setup.exe -Destination "
+                    + base + "uploads/setup-copy.exe"), guide);
+            byte[] upload = Arrays.copyOf(setup, 3 * 1024 * 1024 + 17);
+            try (dev.bitsbridge.proxy.testing.BitsUploadClient bits =
+                    new dev.bitsbridge.proxy.testing.BitsUploadClient(running.proxy.port())) {
+                assertEquals(200, bits.upload("/uploads/copy.bin", upload, 1024 * 1024).status());
+            }
+            assertArrayEquals(upload, http.send(HttpRequest.newBuilder(URI.create(base + "uploads/copy.bin")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body());
+
+            // The embedded S3's credentials are printed, with commands for other tools.
+            java.util.regex.Matcher keys = java.util.regex.Pattern
+                    .compile("access key (DEMO[0-9A-F]{12}), secret key ([0-9a-f]{40})").matcher(guide);
+            assertTrue(keys.find(), guide);
+            assertTrue(guide.contains("AWS_ACCESS_KEY_ID=" + keys.group(1) + " AWS_SECRET_ACCESS_KEY=" + keys.group(2)
+                    + " aws --endpoint-url " + running.s3.endpoint()), guide);
+            assertTrue(guide.contains("rclone lsl :s3:"), guide);
+            dir = running.dir;
         }
+        assertFalse(java.nio.file.Files.exists(dir), "the demo's folder is deleted when it stops");
     }
 
     @Test
-    void aPortInUseIsOneClearLineAndExitTwo() throws Exception {
+    void aPortInUseIsOneClearLineAndExitTwoAndLeavesNothingBehind() throws Exception {
+        java.util.Set<String> before = demoFolders();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             StringWriter err = new StringWriter();
             int code = BitsBridgeCli.execute(new String[] {"demo", "--port", String.valueOf(taken.getLocalPort())},
@@ -79,6 +103,15 @@ class DemoCommandTest {
             assertEquals(2, code, err.toString());
             assertTrue(err.toString().contains("is in use; choose another with --port"), err.toString());
             assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        }
+        assertEquals(before, demoFolders(), "no demo folder left in " + System.getProperty("java.io.tmpdir"));
+    }
+
+    private static java.util.Set<String> demoFolders() throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(
+                java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("bitsbridge-demo"))
+                    .collect(java.util.stream.Collectors.toSet());
         }
     }
 }
