@@ -6,7 +6,6 @@ import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.S3Location;
 import dev.bitsbridge.proxy.endpoint.RequestBodySink;
 import dev.bitsbridge.proxy.endpoint.StreamingEndpoint;
-import dev.bitsbridge.proxy.upload.UploadService.Reply;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;

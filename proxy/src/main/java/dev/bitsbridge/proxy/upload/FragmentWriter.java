@@ -1,6 +1,5 @@
 package dev.bitsbridge.proxy.upload;
 
-import dev.bitsbridge.proxy.upload.UploadService.Reply;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

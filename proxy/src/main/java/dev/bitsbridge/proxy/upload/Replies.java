@@ -1,6 +1,5 @@
 package dev.bitsbridge.proxy.upload;
 
-import dev.bitsbridge.proxy.upload.UploadService.Reply;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,6 +1,5 @@
 package dev.bitsbridge.proxy.upload;
 
-import dev.bitsbridge.proxy.upload.UploadService.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

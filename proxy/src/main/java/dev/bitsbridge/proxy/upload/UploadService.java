@@ -46,17 +46,6 @@ public final class UploadService implements AutoCloseable {
     /** S3's largest object. */
     static final long S3_MAX_OBJECT = 5L * 1024 * 1024 * 1024 * 1024;
 
-    /** The answer to one packet: an error, or the headers of the Ack. */
-    public record Reply(BitsError error, String message, Map<String, String> headers) {
-        static Reply ok(Map<String, String> headers) {
-            return new Reply(null, null, headers);
-        }
-
-        static Reply fail(BitsError error, String message) {
-            return new Reply(error, message, Map.of());
-        }
-    }
-
     /**
      * Upload settings from the configuration; {@code prefix} is where the conditional-write probe
      * writes (under {@code .bitsbridge/probe/}); quotas of 0 or less mean unlimited.

@@ -1,6 +1,5 @@
 package dev.bitsbridge.proxy.upload;
 
-import dev.bitsbridge.proxy.upload.UploadService.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
