@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.endpoint;
 
+import dev.bitsbridge.proxy.error.BridgeError;
+import dev.bitsbridge.proxy.error.ErrorResponses;
 import dev.bitsbridge.proxy.state.Json;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -32,6 +34,11 @@ public final class JsonResponses {
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         out.full(r);
+    }
+
+    /** One of the proxy's errors in the endpoints' format: {@code {"error": "...", "status": N}}. */
+    public static void error(ClientResponse out, BridgeError error, String detail) {
+        out.full(ErrorResponses.json(out.ctx().alloc(), error, detail));
     }
 
     /** An error in the endpoint's own format: {@code {"error": "..."}} with the status. */

@@ -6,6 +6,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * Every error the proxy answers with, before response headers were sent: the status and the
  * default message a client sees. (After headers were sent there is no status to give: the
  * connection is closed so the short body cannot look complete.)
+ *
+ * <p>The one vocabulary of errors. How an error is written depends on who asked:
+ * {@link ErrorResponses#text} for downloads and plain clients, {@link ErrorResponses#json} for
+ * the proxy's own JSON endpoints, and BITS headers for upload answers ({@code upload.BitsError}
+ * names the BITS code for each of these). Nothing else decides an error's status.
  */
 public enum BridgeError {
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "the request is not valid HTTP"),
@@ -19,6 +24,10 @@ public enum BridgeError {
     LOOPBACK_ONLY(HttpResponseStatus.FORBIDDEN,
             "with --require-token the proxy's own endpoints answer clients on this machine only"),
     NO_SUCH_KEY(HttpResponseStatus.NOT_FOUND, "no such object"),
+    NOT_FOUND(HttpResponseStatus.NOT_FOUND, "not found"),
+    ALREADY_EXISTS(HttpResponseStatus.CONFLICT, "the object already exists and may not be overwritten"),
+    NOT_VERIFIED(HttpResponseStatus.UNPROCESSABLE_ENTITY, "what S3 stored does not match what was sent"),
+    UPSTREAM_REFUSED(HttpResponseStatus.FORBIDDEN, "S3 refused the operation"),
     NO_SUCH_BUCKET(HttpResponseStatus.NOT_FOUND, "no such bucket"),
     METHOD_NOT_ALLOWED(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed"),
     REQUEST_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "the request was not received in time"),
@@ -29,6 +38,7 @@ public enum BridgeError {
     MISDIRECTED_REQUEST(HttpResponseStatus.MISDIRECTED_REQUEST, "this proxy does not serve that host name"),
     HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request header fields too large"),
     INTERNAL_ERROR(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"),
+    STATE_NOT_WRITTEN(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the proxy's state folder cannot be written"),
     NOT_IMPLEMENTED(HttpResponseStatus.NOT_IMPLEMENTED, "method not implemented"),
     UPSTREAM_ERROR(HttpResponseStatus.BAD_GATEWAY, "S3 returned an unexpected response"),
     UPSTREAM_UNREACHABLE(HttpResponseStatus.BAD_GATEWAY, "S3 cannot be reached"),

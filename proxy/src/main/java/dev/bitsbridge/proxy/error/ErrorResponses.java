@@ -11,8 +11,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
 /**
- * Builds the short text responses for errors: status from {@link BridgeError}, a one-line
- * {@code text/plain} body (a message for people, never a stack trace), and Content-Length.
+ * Writes a {@link BridgeError} for the client that asked: a one-line {@code text/plain} body
+ * (a message for people, never a stack trace) or a {@code {"error": "..."}} JSON body for the
+ * proxy's own endpoints; both with Content-Length and {@code Cache-Control: no-store}.
  */
 public final class ErrorResponses {
 
@@ -21,6 +22,42 @@ public final class ErrorResponses {
 
     public static FullHttpResponse of(ByteBufAllocator alloc, BridgeError error, String detail) {
         return of(alloc, error.status(), detail == null ? error.message() : detail, null);
+    }
+
+    /** The text rendering: {@code "404 Not Found: no such object"}. */
+    public static FullHttpResponse text(ByteBufAllocator alloc, BridgeError error, String detail, HttpHeaders extra) {
+        return of(alloc, error.status(), detail == null ? error.message() : detail, extra);
+    }
+
+    /** The JSON rendering: {@code {"error": "...", "status": 404}}. */
+    public static FullHttpResponse json(ByteBufAllocator alloc, BridgeError error, String detail) {
+        String message = sanitize(detail == null ? error.message() : detail);
+        String body = "{\"error\": \"" + jsonEscape(message) + "\", \"status\": " + error.status().code() + "}\n";
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, error.status(),
+                ByteBufUtil.writeUtf8(alloc, body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        return r;
+    }
+
+    private static String jsonEscape(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
     }
 
     public static FullHttpResponse of(ByteBufAllocator alloc, HttpResponseStatus status, String message,

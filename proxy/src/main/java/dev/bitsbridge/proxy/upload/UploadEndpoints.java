@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.upload;
 
+import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import dev.bitsbridge.proxy.endpoint.Transfer;
@@ -35,7 +36,7 @@ public final class UploadEndpoints implements ProxyEndpoint {
         String id = rawPath.substring(PREFIX.length(), rawPath.length() - "/reply".length());
         Map<String, Object> reply = service.reply(id);
         if (reply == null) {
-            JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no completed upload with that session id");
+            JsonResponses.error(out, BridgeError.NOT_FOUND, "no completed upload with that session id");
         } else {
             JsonResponses.send(out, HttpResponseStatus.OK, Json.mapper().valueToTree(reply).toString());
         }
