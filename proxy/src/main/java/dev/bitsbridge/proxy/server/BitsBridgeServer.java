@@ -30,6 +30,7 @@ import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.state.AdminToken;
 import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
 import dev.bitsbridge.proxy.upstream.TlsContexts;
@@ -82,6 +83,7 @@ public final class BitsBridgeServer implements AutoCloseable {
     private ExecutorService stateExecutor;
     private UploadService uploads;
     private S3Client shareMarkersClient;
+    private AdminToken adminToken;
 
     /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
     public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
@@ -150,8 +152,9 @@ public final class BitsBridgeServer implements AutoCloseable {
             endpoints.add(new UploadEndpoints(uploads));
         }
         ShareGate shares = shareGate(keyMapper, downloads, endpoints);
+        adminToken = config.stateDir() == null ? AdminToken.ephemeral() : AdminToken.open(config.stateDir());
         context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints), uploadEndpoint,
-                shares, transfers, metrics);
+                shares, new AdminGate(adminToken, config.requireToken()), transfers, metrics);
         UpstreamClient up = upstream;
         ServerContext ctx = context;
         metrics.gauge("bitsbridge.transfers.active", "Responses in progress", transfers, TransferRegistry::activeCount);
@@ -234,6 +237,14 @@ public final class BitsBridgeServer implements AutoCloseable {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) < 0 ? a : b;
+    }
+
+    /**
+     * The token the proxy's own endpoints require ({@code Authorization: Bearer}): the contents of
+     * {@code <state-dir>/admin-token}, or a random one kept in memory without a state folder.
+     */
+    public String adminToken() {
+        return adminToken.value();
     }
 
     public int port() {

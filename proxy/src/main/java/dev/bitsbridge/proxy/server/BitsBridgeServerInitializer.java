@@ -18,11 +18,14 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code slow-request}: request heads must arrive within {@code --request-header-timeout};</li>
  *   <li>{@code decoder}/{@code encoder}: HTTP/1.1, with header and line limits;</li>
  *   <li>{@code flow}: one message per {@code read()} (autoRead is off);</li>
- *   <li>{@code access-log}, {@code observe} (active transfers, request metrics), {@code cors},
+ *   <li>{@code access-log}, {@code observe} (active transfers, request metrics),
+ *       {@code security-headers} (nosniff and a sandbox CSP on every response), {@code cors},
  *       {@code guard}, then {@code proxy}, which serves.</li>
  * </ol>
  */
 final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel> {
+
+    private static final SecurityHeadersHandler SECURITY_HEADERS = new SecurityHeadersHandler();
 
     private final ProxyConfig config;
     private final ServerContext server;
@@ -49,6 +52,7 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
         p.addLast("flow", new FlowControlHandler());
         p.addLast("access-log", new AccessLogHandler());
         p.addLast("observe", new TransferTracker(server.transfers(), server.events()));
+        p.addLast("security-headers", SECURITY_HEADERS);
         p.addLast("cors", new CorsHandler(policy));
         p.addLast("guard", guard);
         p.addLast("proxy", new ProxyRequestHandler(server));

@@ -38,11 +38,19 @@ public final class HostPolicy {
 
     /** Whether a request carrying this Origin may be served. */
     public boolean originAllowed(String origin, String hostHeader) {
+        return originAllowed(origin, hostHeader, false);
+    }
+
+    /**
+     * Whether a request carrying this Origin may be served; for the proxy's own endpoints
+     * ({@code ownEndpoint}) only the proxy's own origin is, whatever {@code --cors-origin} lists.
+     */
+    public boolean originAllowed(String origin, String hostHeader, boolean ownEndpoint) {
         if (origin == null) {
             return true;
         }
         String o = normaliseOrigin(origin);
-        if (origins.contains(o) || origins.contains("*")) {
+        if (!ownEndpoint && (origins.contains(o) || origins.contains("*"))) {
             return true;
         }
         // The proxy's own pages (status page) send their own origin on some requests.

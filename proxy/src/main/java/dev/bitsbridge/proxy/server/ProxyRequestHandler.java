@@ -174,9 +174,15 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             response.error(BridgeError.INVALID_PATH, e.getMessage());
             return;
         }
-        if (rawPath.startsWith(RESERVED_PREFIX) || rawPath.equals("/_bitsbridge")) {
-            if (server.shares().requireToken() && !ShareGate.openToAll(rawPath) && !fromLoopback(ctx)) {
-                response.error(BridgeError.LOOPBACK_ONLY, null);
+        if (AdminGate.reserved(rawPath)) {
+            HttpHeaders h = req.headers();
+            BridgeError refused = server.admin().decide(req.method(), rawPath, h.get(HttpHeaderNames.AUTHORIZATION),
+                    h.get(HttpHeaderNames.CONTENT_TYPE), fromLoopback(ctx));
+            if (refused != null) {
+                HttpHeaders extra = refused != BridgeError.ADMIN_TOKEN_REQUIRED ? null
+                        : new DefaultHttpHeaders().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"bitsbridge-admin\"");
+                // A body that follows is read and dropped (up to MAX_DISCARDED_BODY), as for a GET.
+                response.error(refused, null, extra);
                 return;
             }
             // Called once the (small) body is in: see collect().

@@ -81,7 +81,8 @@ final class RequestGuardHandler extends ChannelInboundHandlerAdapter {
         } else if (!policy.hostAllowed(host)) {
             return BridgeError.MISDIRECTED_REQUEST;
         }
-        if (!policy.originAllowed(h.get(HttpHeaderNames.ORIGIN), host)) {
+        boolean own = AdminGate.reserved(req.uri()) && !AdminGate.capability(req.uri());
+        if (!policy.originAllowed(h.get(HttpHeaderNames.ORIGIN), host, own)) {
             return BridgeError.FORBIDDEN_ORIGIN;
         }
         return null;
