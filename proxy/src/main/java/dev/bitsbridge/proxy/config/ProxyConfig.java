@@ -44,9 +44,11 @@ public record ProxyConfig(
         long uploadPartSize,
         Duration uploadSessionTtl,
         boolean requireToken,
-        boolean shareSpentMarkers) {
+        boolean shareSpentMarkers,
+        SecurityConfig security) {
 
     public ProxyConfig {
+        security = security == null ? SecurityConfig.DEFAULTS : security;
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
         prefix = prefix == null ? "" : prefix;
@@ -95,6 +97,7 @@ public record ProxyConfig(
         b.uploadSessionTtl = uploadSessionTtl;
         b.requireToken = requireToken;
         b.shareSpentMarkers = shareSpentMarkers;
+        b.security = security;
         return b;
     }
 
@@ -133,6 +136,7 @@ public record ProxyConfig(
         private Duration uploadSessionTtl = Duration.ofDays(7);
         private boolean requireToken;
         private boolean shareSpentMarkers;
+        private SecurityConfig security = SecurityConfig.DEFAULTS;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -178,12 +182,19 @@ public record ProxyConfig(
         /** Record spent one-time links as marker objects in the bucket (proxies sharing a bucket agree). */
         public Builder shareSpentMarkers(boolean v) { shareSpentMarkers = v; return this; }
 
+        /** The hardening limits (docs/security.md); {@link SecurityConfig#DEFAULTS} unless set. */
+        public Builder security(SecurityConfig v) { security = v; return this; }
+
+        /** Shorthand: links and vendor URLs may resolve to private and loopback addresses. */
+        public Builder allowPrivateUpstream(boolean v) { security = security.withAllowPrivateUpstream(v); return this; }
+
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
                     requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
-                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, requireToken, shareSpentMarkers);
+                    allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, requireToken, shareSpentMarkers,
+                    security);
         }
     }
 }

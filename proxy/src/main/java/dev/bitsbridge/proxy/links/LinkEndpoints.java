@@ -169,9 +169,9 @@ public final class LinkEndpoints implements ProxyEndpoint {
             JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, e.getMessage());
             return null;
         }
-        if (!allowlist.allows(url.endpoint())) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "upstream host " + url.endpoint().hostHeader()
-                    + " is not allowed (S3 hosts, --endpoint and --allow-upstream hosts are)");
+        String refused = allowlist.why(url.endpoint());
+        if (refused != null) {
+            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, refused);
             return null;
         }
         return url;

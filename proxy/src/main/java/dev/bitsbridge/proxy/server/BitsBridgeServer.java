@@ -120,7 +120,10 @@ public final class BitsBridgeServer implements AutoCloseable {
                 RetryPolicy.standard(config.upstreamRetries()), config.upstreamTimeout(), "bitsbridge/" + version(),
                 metrics);
         HostPolicy policy = new HostPolicy(config.bindAddress(), config.publicHosts(), config.corsOrigins());
-        UpstreamAllowlist allowlist = new UpstreamAllowlist(config.endpoint(), config.allowUpstream());
+        UpstreamAllowlist allowlist = new UpstreamAllowlist(config.endpoint(), config.allowUpstream(),
+                config.security().allowPrivateUpstream());
+        // URLs handed in (links, vendors) connect only to addresses the allowlist accepts.
+        upstream.addressCheck(allowlist);
         Function<String, ObjectSource> keySource = null;
         if (config.urlVendor() != null) {
             UrlVendor vendor = new UrlVendor(config.urlVendor(), config.urlVendorHeaders(), allowlist,
