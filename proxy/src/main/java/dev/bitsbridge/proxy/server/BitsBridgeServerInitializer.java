@@ -37,7 +37,8 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
         this.config = config;
         this.server = server;
         this.policy = policy;
-        this.limit = new ConnectionLimitHandler(config.maxConnections());
+        this.limit = new ConnectionLimitHandler(config.maxConnections(),
+                config.security().maxConnectionsPerClient());
         this.guard = new RequestGuardHandler(policy);
     }
 
@@ -46,7 +47,8 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limit);
         p.addLast("idle", new IdleCloseHandler(config.idleTimeout().toMillis()));
-        p.addLast("slow-request", new SlowRequestHandler(config.requestHeaderTimeout().toNanos()));
+        p.addLast("slow-request", new SlowRequestHandler(config.requestHeaderTimeout().toNanos(),
+                config.security().bodyWindow().toNanos(), config.security().bodyMinBytes()));
         p.addLast("decoder", new StrictRequestDecoder(config.maxInitialLineLength(), config.maxHeaderSize()));
         p.addLast("encoder", new HttpResponseEncoder());
         p.addLast("flow", new FlowControlHandler());

@@ -92,7 +92,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             discarded = 0;
             SlowRequestHandler slow = ctx.pipeline().get(SlowRequestHandler.class);
             if (slow != null) {
-                slow.requestReceived();
+                slow.requestReceived(ctx, !requestComplete, () -> response != null && response.headSent());
             }
             server.requestStarted();
             try {
@@ -125,7 +125,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
                 RequestBodySink s = sink;
                 if (last) {
                     sink = null;
-                    requestComplete = true;
+                    bodyComplete(ctx);
                 }
                 // The sink asks for more when it has dealt with this piece; until then nothing is read.
                 s.onContent(content.content().retain(), last, () -> ctx.executor().execute(() -> demand(ctx)));
@@ -152,7 +152,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (last) {
-                requestComplete = true;
+                bodyComplete(ctx);
                 if (responseComplete) {
                     nextRequest(ctx);
                 }
@@ -283,7 +283,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             demand(ctx);
             return;
         }
-        requestComplete = true;
+        bodyComplete(ctx);
         HttpRequest req = endpointRequest;
         String path = endpointPath;
         CompositeByteBuf body = endpointBody;
@@ -293,6 +293,15 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             transfer = server.endpoints().handle(req, path, body, response);
         } finally {
             body.release();
+        }
+    }
+
+    /** The request body was read whole: the slow-body rule stops measuring it. */
+    private void bodyComplete(ChannelHandlerContext ctx) {
+        requestComplete = true;
+        SlowRequestHandler slow = ctx.pipeline().get(SlowRequestHandler.class);
+        if (slow != null) {
+            slow.bodyDone();
         }
     }
 
