@@ -1,6 +1,7 @@
 package dev.bitsbridge.cli;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.config.SecurityConfig;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.state.StateFiles;
@@ -146,14 +147,20 @@ public class ServeCommand implements Callable<Integer> {
         List<String> urlVendorHeaders = new ArrayList<>();
 
         @Option(names = "--allow-upstream", paramLabel = "HOST[:PORT]", split = ",",
-                description = "Another host links and vendors may point at (repeatable). S3 hosts and --endpoint are always allowed.")
+                description = "Another host links and vendors may point at (repeatable): HOST[:PORT] or http(s)://HOST[:PORT]."
+                        + " S3 host names over https and --endpoint are always allowed.")
         List<String> allowUpstream = new ArrayList<>();
+
+        @Option(names = "--allow-private-upstream",
+                description = "Let links and vendor URLs reach loopback, private and link-local addresses"
+                        + " (refused by default: SSRF; --endpoint and IP-literal --allow-upstream entries always may).")
+        boolean allowPrivateUpstream;
     }
 
     static final class Sharing {
         @Option(names = "--require-token",
-                description = "Serve objects only with a valid share-link token (?token= or Authorization: Bearer);"
-                        + " the proxy's own endpoints then answer this machine only, except health and ready.")
+                description = "Serve objects only with a valid share-link token (?token= or Authorization: Bearer)."
+                        + " The proxy's own endpoints always need the admin token (<state-dir>/admin-token).")
         boolean requireToken;
 
         @Option(names = "--share-spent-markers",
@@ -193,6 +200,10 @@ public class ServeCommand implements Callable<Integer> {
         @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
                 description = "Concurrent client connections; more get 503 (default: ${DEFAULT-VALUE}).")
         int maxConnections;
+
+        @Option(names = "--max-connections-per-client", paramLabel = "N", defaultValue = "64",
+                description = "Concurrent connections from one client address; more get 503 (default: ${DEFAULT-VALUE}).")
+        int maxConnectionsPerClient;
 
         @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = DurationConverter.class,
                 description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
@@ -292,6 +303,7 @@ public class ServeCommand implements Callable<Integer> {
         }
         positiveDuration("--upload-session-ttl", uploads.sessionTtl);
         positive("--max-connections", limits.maxConnections);
+        positive("--max-connections-per-client", limits.maxConnectionsPerClient);
         positive("--max-ranges", limits.maxRanges);
         positiveDuration("--upstream-timeout", limits.upstreamTimeout);
         positiveDuration("--idle-timeout", limits.idleTimeout);
@@ -327,6 +339,9 @@ public class ServeCommand implements Callable<Integer> {
                 .uploadSessionTtl(uploads.sessionTtl)
                 .requireToken(sharing.requireToken)
                 .shareSpentMarkers(sharing.spentMarkers)
+                .security(SecurityConfig.DEFAULTS
+                        .withAllowPrivateUpstream(presigned.allowPrivateUpstream)
+                        .withMaxConnectionsPerClient(limits.maxConnectionsPerClient))
                 .build();
     }
 

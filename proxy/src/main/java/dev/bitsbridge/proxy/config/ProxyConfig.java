@@ -52,6 +52,10 @@ public record ProxyConfig(
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
         prefix = prefix == null ? "" : prefix;
+        // "releases" would also expose "releases-private/...": a prefix is a folder (issue #15, finding 10).
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            prefix = prefix + "/";
+        }
         publicHosts = List.copyOf(publicHosts);
         corsOrigins = List.copyOf(corsOrigins);
         urlVendorHeaders = List.copyOf(urlVendorHeaders);

@@ -136,7 +136,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
         }
         String n = name;
         mutate(out, () -> store.create(url, n), l -> {
-            log.info("link {} registered for {}", l.id(), url.redacted());
+            log.info("{} registered for {}", dev.bitsbridge.proxy.state.LogIds.of("link", l.id()), url.redacted());
             JsonResponses.send(out, HttpResponseStatus.CREATED, describe(l, req).toString(),
                     new DefaultHttpHeaders().set(HttpHeaderNames.LOCATION, LINKS + "/" + l.id()));
         });
@@ -155,7 +155,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
             if (l == null) {
                 JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no such link");
             } else {
-                log.info("link {} now points at {}", id, url.redacted());
+                log.info("{} now points at {}", dev.bitsbridge.proxy.state.LogIds.of("link", id), url.redacted());
                 JsonResponses.send(out, HttpResponseStatus.OK, describe(l, req).toString());
             }
         });

@@ -30,8 +30,24 @@ public final class HostPolicy {
         }
     }
 
+    /**
+     * Whether a Host header value is well-formed (RFC 9110 §7.2, RFC 3986 §3.2.2): a reg-name, an
+     * IPv4 address or a bracketed IPv6 address, then an optional port of digits; nothing else.
+     * {@code [::1]evil.example} is not a Host (issue #15, finding 10): 400, not a lenient parse.
+     */
+    public static boolean wellFormed(String hostHeader) {
+        return hostHeader != null && HOST_GRAMMAR.matcher(hostHeader).matches();
+    }
+
+    private static final java.util.regex.Pattern HOST_GRAMMAR = java.util.regex.Pattern.compile(
+            "^(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*\\.?)"
+            + "(?::[0-9]{1,5})?$");
+
     /** Whether a Host header value names this proxy. */
     public boolean hostAllowed(String hostHeader) {
+        if (!wellFormed(hostHeader)) {
+            return false;
+        }
         String host = hostName(hostHeader);
         return host != null && (names.contains(host) || isIpLiteral(host));
     }

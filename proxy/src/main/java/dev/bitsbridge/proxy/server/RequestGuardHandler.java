@@ -78,6 +78,8 @@ final class RequestGuardHandler extends ChannelInboundHandlerAdapter {
             if (req.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
                 return BridgeError.BAD_REQUEST; // RFC 9112 §3.2: Host is mandatory in HTTP/1.1
             }
+        } else if (!HostPolicy.wellFormed(host)) {
+            return BridgeError.BAD_REQUEST;
         } else if (!policy.hostAllowed(host)) {
             return BridgeError.MISDIRECTED_REQUEST;
         }

@@ -81,7 +81,8 @@ public final class SpentLedger {
                     String name = f.getFileName().toString();
                     l.entries.put(name.substring(0, name.length() - ".json".length()), e);
                 } catch (IOException | RuntimeException ex) {
-                    log.warn("ignoring unreadable share ledger file {}: {}", f.getFileName(), ex.toString());
+                    log.warn("ignoring unreadable share ledger file of {}: {}",
+                            dev.bitsbridge.proxy.state.LogIds.of("share", f.getFileName().toString()), ex.toString());
                 }
             }
         }
