@@ -15,6 +15,8 @@ public enum BridgeError {
     FORBIDDEN_ORIGIN(HttpResponseStatus.FORBIDDEN, "cross-site requests are not allowed from this origin"),
     TOKEN_REQUIRED(HttpResponseStatus.UNAUTHORIZED, "this proxy needs a share-link token"),
     TOKEN_REFUSED(HttpResponseStatus.FORBIDDEN, "the share-link token does not allow this request"),
+    LINK_BUSY(HttpResponseStatus.CONFLICT,
+            "this one-time link is in use by another download; retry when that one ends"),
     LINK_GONE(HttpResponseStatus.GONE, "this share link is no longer valid"),
     LOOPBACK_ONLY(HttpResponseStatus.FORBIDDEN,
             "with --require-token the proxy's own endpoints answer clients on this machine only"),

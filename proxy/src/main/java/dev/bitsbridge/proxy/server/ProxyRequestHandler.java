@@ -63,6 +63,8 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     private String endpointPath;
     private CompositeByteBuf endpointBody;
     private RequestBodySink sink;
+    /** The one-time link this connection's transfer holds (released once the response ends). */
+    private ShareToken onceClaim;
     /** A read() was asked for and no message has arrived for it yet (see channelReadComplete). */
     private boolean awaitingMessage;
 
@@ -240,6 +242,11 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             boolean once = token != null && token.once();
             if (once) {
                 SpentLedger ledger = server.shares().ledger();
+                if (!ledger.begin(token)) {
+                    response.error(BridgeError.LINK_BUSY, null);
+                    return null;
+                }
+                onceClaim = token;
                 response.trackDelivery((first, length, size, complete) ->
                         ledger.delivered(token, first, length, size, complete));
             }
@@ -313,7 +320,15 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
         endpointRequest = null;
     }
 
+    private void releaseOnceClaim() {
+        if (onceClaim != null) {
+            server.shares().ledger().end(onceClaim);
+            onceClaim = null;
+        }
+    }
+
     private void responseDone(boolean reusable) {
+        releaseOnceClaim();
         this.reusable = reusable;
         responseComplete = true;
         transfer = null;
@@ -374,6 +389,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseEndpoint();
+        releaseOnceClaim();
         if (sink != null) {
             sink.onAbort();
             sink = null;
