@@ -237,16 +237,23 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private Transfer startDownload(HttpRequest req, String rawPath, ShareToken token) {
+        return startDownload(req, rawPath, token, CLAIM_RETRIES);
+    }
+
+    private Transfer startDownload(HttpRequest req, String rawPath, ShareToken token, int claimRetries) {
         try {
             ObjectSource source = server.downloads().source(rawPath, server.keyMapper());
             boolean once = token != null && token.once();
             if (once) {
                 SpentLedger ledger = server.shares().ledger();
-                if (!ledger.begin(token)) {
-                    response.error(BridgeError.LINK_BUSY, null);
-                    return null;
+                // A HEAD delivers nothing: it needs no claim (BITS sends one before its ranges).
+                if (!req.method().equals(HttpMethod.HEAD)) {
+                    if (!ledger.begin(token)) {
+                        awaitClaim(req, rawPath, token, claimRetries);
+                        return null;
+                    }
+                    onceClaim = token;
                 }
-                onceClaim = token;
                 response.trackDelivery((first, length, size, complete) ->
                         ledger.delivered(token, first, length, size, complete));
             }
@@ -255,6 +262,27 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             response.error(BridgeError.INVALID_PATH, e.getMessage());
             return null;
         }
+    }
+
+    /** How often, 25 ms apart, a busy one-time link is tried again before 409. */
+    private static final int CLAIM_RETRIES = 8;
+
+    /**
+     * The previous transfer's end is noted when its last write completes, which a fast client can
+     * overtake with its next request on a new connection: wait a moment before calling it busy.
+     */
+    private void awaitClaim(HttpRequest req, String rawPath, ShareToken token, int left) {
+        ClientResponse r = response;
+        if (left == 0) {
+            r.error(BridgeError.LINK_BUSY, null);
+            return;
+        }
+        r.ctx().executor().schedule(() -> {
+            if (response != r || r.isDone() || r.headSent() || state != State.HANDLING) {
+                return; // the client went away meanwhile
+            }
+            transfer = startDownload(req, rawPath, token, left - 1);
+        }, 25, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void refuse(ShareLinks.Refusal refusal) {
