@@ -231,7 +231,9 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("The problem it solves: a URL presigned for GET refuses the HEAD that BITS sends first:");
             out.println("  curl -I \"" + presigned + "\"    # 403");
             out.println("Register it with the proxy and BITS gets a URL that answers HEAD and ranges:");
-            out.println("  curl -X POST -d '{\"url\": \"" + presigned + "\", \"name\": \"setup.exe\"}' "
+            out.println("  curl -X POST -H \"Authorization: Bearer $(cat " + r.dir.resolve("state").resolve("admin-token")
+                    + ")\" -H 'Content-Type: application/json' \\");
+            out.println("       -d '{\"url\": \"" + presigned + "\", \"name\": \"setup.exe\"}' "
                     + base + "_bitsbridge/links");
         }
         out.println();

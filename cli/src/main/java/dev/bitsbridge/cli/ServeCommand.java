@@ -2,6 +2,7 @@ package dev.bitsbridge.cli;
 
 import dev.bitsbridge.proxy.config.ConfigException;
 import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.config.SecurityConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.state.StateFiles;
 import java.io.PrintWriter;
@@ -145,14 +146,20 @@ public class ServeCommand implements Callable<Integer> {
         List<String> urlVendorHeaders = new ArrayList<>();
 
         @Option(names = "--allow-upstream", paramLabel = "HOST[:PORT]", split = ",",
-                description = "Another host links and vendors may point at (repeatable). S3 hosts and --endpoint are always allowed.")
+                description = "Another host links and vendors may point at (repeatable): HOST[:PORT] or http(s)://HOST[:PORT]."
+                        + " S3 host names over https and --endpoint are always allowed.")
         List<String> allowUpstream = new ArrayList<>();
+
+        @Option(names = "--allow-private-upstream",
+                description = "Let links and vendor URLs reach loopback, private and link-local addresses"
+                        + " (refused by default: SSRF; --endpoint and IP-literal --allow-upstream entries always may).")
+        boolean allowPrivateUpstream;
     }
 
     static final class Sharing {
         @Option(names = "--require-token",
-                description = "Serve objects only with a valid share-link token (?token= or Authorization: Bearer);"
-                        + " the proxy's own endpoints then answer this machine only, except health and ready.")
+                description = "Serve objects only with a valid share-link token (?token= or Authorization: Bearer)."
+                        + " The proxy's own endpoints always need the admin token (<state-dir>/admin-token).")
         boolean requireToken;
 
         @Option(names = "--share-spent-markers",
@@ -208,6 +215,10 @@ public class ServeCommand implements Callable<Integer> {
         @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
                 description = "Concurrent client connections; more get 503 (default: ${DEFAULT-VALUE}).")
         int maxConnections;
+
+        @Option(names = "--max-connections-per-client", paramLabel = "N", defaultValue = "64",
+                description = "Concurrent connections from one client address; more get 503 (default: ${DEFAULT-VALUE}).")
+        int maxConnectionsPerClient;
 
         @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = DurationConverter.class,
                 description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
@@ -338,14 +349,15 @@ public class ServeCommand implements Callable<Integer> {
                 .maxSpoolBytes(uploads.maxSpoolBytes)
                 .maxFragmentSize(uploads.maxFragmentSize)
                 .requireToken(sharing.requireToken)
-                .shareSpentMarkers(sharing.spentMarkers);
+                .shareSpentMarkers(sharing.spentMarkers)
+                .security(SecurityConfig.DEFAULTS
+                        .withAllowPrivateUpstream(presigned.allowPrivateUpstream)
+                        .withMaxConnectionsPerClient(limits.maxConnectionsPerClient));
     }
 
     private List<String> publicHosts() {
         return listening.publicHosts;
     }
-
-
 
     private ParameterException bad(String message) {
         return new ParameterException(spec.commandLine(), message);

@@ -43,6 +43,18 @@ class CliOptionsTest {
     }
 
     @Test
+    void securityOptionsMapAndAPrefixWithoutSlashIsAFolder() {
+        ProxyConfig c = serveConfig(Map.of(), "--bucket", "b", "--prefix", "releases", "--allow-private-upstream",
+                "--max-connections-per-client", "5");
+        assertEquals("releases/", c.prefix(), "'releases' must not also expose releases-private/");
+        assertTrue(c.security().allowPrivateUpstream());
+        assertEquals(5, c.security().maxConnectionsPerClient());
+        ProxyConfig d = serveConfig(Map.of(), "--bucket", "b");
+        assertEquals(false, d.security().allowPrivateUpstream());
+        assertEquals(64, d.security().maxConnectionsPerClient());
+    }
+
+    @Test
     void optionsMapOntoTheProxyConfiguration() {
         ProxyConfig c = serveConfig(Map.of(), "--bucket", "my-bucket", "--prefix", "releases/", "--region", "eu-west-1",
                 "--endpoint", "https://s3.example.com:9000", "--path-style", "--port", "9001",

@@ -81,6 +81,7 @@ final class ConfigRules {
         }
         positive("--upload-session-ttl", c.uploadSessionTtl());
         positive("--max-connections", c.maxConnections());
+        positive("--max-connections-per-client", c.security().maxConnectionsPerClient());
         positive("--max-ranges", c.maxRanges());
         positive("--parallel-connections", c.parallelConnections());
         if (c.partSize() < 64 * 1024 || c.readAheadMemory() < 0) {

@@ -50,12 +50,18 @@ public record ProxyConfig(
         boolean shareSpentMarkers,
         int parallelConnections,
         long partSize,
-        long readAheadMemory) {
+        long readAheadMemory,
+        SecurityConfig security) {
 
     public ProxyConfig {
+        security = security == null ? SecurityConfig.DEFAULTS : security;
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
         prefix = prefix == null ? "" : prefix;
+        // "releases" would also expose "releases-private/...": a prefix is a folder (issue #15, finding 10).
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            prefix = prefix + "/";
+        }
         publicHosts = List.copyOf(publicHosts);
         corsOrigins = List.copyOf(corsOrigins);
         urlVendorHeaders = List.copyOf(urlVendorHeaders);
@@ -118,6 +124,7 @@ public record ProxyConfig(
         b.parallelConnections = parallelConnections;
         b.partSize = partSize;
         b.readAheadMemory = readAheadMemory;
+        b.security = security;
         return b;
     }
 
@@ -162,6 +169,7 @@ public record ProxyConfig(
         private int parallelConnections = 8;
         private long partSize = 8L * 1024 * 1024;
         private long readAheadMemory = 64L * 1024 * 1024;
+        private SecurityConfig security = SecurityConfig.DEFAULTS;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -217,13 +225,20 @@ public record ProxyConfig(
         /** Bytes all parallel downloads together may hold ahead of their clients. */
         public Builder readAheadMemory(long v) { readAheadMemory = v; return this; }
 
+        /** The hardening limits (docs/security.md); {@link SecurityConfig#DEFAULTS} unless set. */
+        public Builder security(SecurityConfig v) { security = v; return this; }
+
+        /** Shorthand: links and vendor URLs may resolve to private and loopback addresses. */
+        public Builder allowPrivateUpstream(boolean v) { security = security.withAllowPrivateUpstream(v); return this; }
+
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
                     requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
                     allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, maxUploadSessions, maxSpoolBytes,
-                    maxFragmentSize, requireToken, shareSpentMarkers, parallelConnections, partSize, readAheadMemory);
+                    maxFragmentSize, requireToken, shareSpentMarkers, parallelConnections, partSize, readAheadMemory,
+                    security);
         }
     }
 }

@@ -136,7 +136,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
         }
         String n = name;
         mutate(out, () -> store.create(url, n), l -> {
-            log.info("link {} registered for {}", l.id(), url.redacted());
+            log.info("{} registered for {}", dev.bitsbridge.proxy.state.LogIds.of("link", l.id()), url.redacted());
             JsonResponses.send(out, HttpResponseStatus.CREATED, describe(l, req).toString(),
                     new DefaultHttpHeaders().set(HttpHeaderNames.LOCATION, LINKS + "/" + l.id()));
         });
@@ -155,7 +155,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
             if (l == null) {
                 JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no such link");
             } else {
-                log.info("link {} now points at {}", id, url.redacted());
+                log.info("{} now points at {}", dev.bitsbridge.proxy.state.LogIds.of("link", id), url.redacted());
                 JsonResponses.send(out, HttpResponseStatus.OK, describe(l, req).toString());
             }
         });
@@ -169,9 +169,9 @@ public final class LinkEndpoints implements ProxyEndpoint {
             JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, e.getMessage());
             return null;
         }
-        if (!allowlist.allows(url.endpoint())) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "upstream host " + url.endpoint().hostHeader()
-                    + " is not allowed (S3 hosts, --endpoint and --allow-upstream hosts are)");
+        String refused = allowlist.why(url.endpoint());
+        if (refused != null) {
+            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, refused);
             return null;
         }
         return url;

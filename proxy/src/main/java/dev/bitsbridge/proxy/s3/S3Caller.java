@@ -161,7 +161,9 @@ public final class S3Caller {
                 }
             }
             sentNanos = System.nanoTime();
-            client.send(loop, ep, http, request.method().equals("HEAD"), Duration.ofNanos(remaining), this);
+            // A presigned URL was handed in by a caller (a link, a vendor): its address is checked.
+            client.send(loop, ep, http, request.method().equals("HEAD"), request.isPresigned(),
+                    Duration.ofNanos(remaining), this);
         }
 
         @Override
@@ -198,6 +200,7 @@ public final class S3Caller {
                         callback.onError(BridgeError.UPSTREAM_UNREACHABLE, cause.getMessage());
                     }
                 }
+                case ADDRESS_REFUSED -> callback.onError(BridgeError.UPSTREAM_UNREACHABLE, cause.getMessage());
                 case TIMEOUT -> callback.onError(BridgeError.UPSTREAM_TIMEOUT, null);
                 case TRUNCATED -> {
                     if (!scheduleRetry(reason(cause), cause.getMessage())) {

@@ -116,7 +116,20 @@ final class AccessLogHandler extends ChannelDuplexHandler {
 
     static String pathOnly(String uri) {
         int q = uri.indexOf('?');
-        String p = q < 0 ? uri : uri.substring(0, q);
+        String p = redactCapability(q < 0 ? uri : uri.substring(0, q));
         return p.length() > 512 ? p.substring(0, 512) + "..." : p;
+    }
+
+    private static final java.util.regex.Pattern CAPABILITY =
+            java.util.regex.Pattern.compile("^(/_bitsbridge/(?:l|links|uploads)/)([^/]+)");
+
+    /** The id in a link or upload-session path is the credential: logged as a short hash. */
+    static String redactCapability(String path) {
+        java.util.regex.Matcher m = CAPABILITY.matcher(path);
+        if (!m.find()) {
+            return path;
+        }
+        String kind = m.group(1).contains("uploads") ? "upload" : "link";
+        return m.group(1) + dev.bitsbridge.proxy.state.LogIds.of(kind, m.group(2)) + path.substring(m.end());
     }
 }

@@ -31,6 +31,7 @@ import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.state.AdminToken;
 import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
 import dev.bitsbridge.proxy.upstream.TlsContexts;
@@ -85,6 +86,7 @@ public final class BitsBridgeServer implements AutoCloseable {
     private ExecutorService stateExecutor;
     private UploadService uploads;
     private S3Client shareMarkersClient;
+    private AdminToken adminToken;
 
     /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
     public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
@@ -132,7 +134,10 @@ public final class BitsBridgeServer implements AutoCloseable {
                 RetryPolicy.standard(config.upstreamRetries()), config.upstreamTimeout(), "bitsbridge/" + version(),
                 metrics);
         HostPolicy policy = new HostPolicy(config.bindAddress(), config.publicHosts(), config.corsOrigins());
-        UpstreamAllowlist allowlist = new UpstreamAllowlist(config.endpoint(), config.allowUpstream());
+        UpstreamAllowlist allowlist = new UpstreamAllowlist(config.endpoint(), config.allowUpstream(),
+                config.security().allowPrivateUpstream());
+        // URLs handed in (links, vendors) connect only to addresses the allowlist accepts.
+        upstream.addressCheck(allowlist);
         Function<String, ObjectSource> keySource = null;
         if (config.urlVendor() != null) {
             UrlVendor vendor = new UrlVendor(config.urlVendor(), config.urlVendorHeaders(), allowlist,
@@ -168,8 +173,9 @@ public final class BitsBridgeServer implements AutoCloseable {
             endpoints.add(new UploadEndpoints(uploads));
         }
         ShareGate shares = shareGate(keyMapper, downloads, endpoints);
-        context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints, config.allowUpload()), uploadEndpoint,
-                shares, transfers, metrics);
+        adminToken = config.stateDir() == null ? AdminToken.ephemeral() : AdminToken.open(config.stateDir());
+        context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints, config.allowUpload()),
+                uploadEndpoint, shares, new AdminGate(adminToken, config.requireToken()), transfers, metrics);
         UpstreamClient up = upstream;
         ServerContext ctx = context;
         metrics.gauge("bitsbridge.transfers.active", "Responses in progress", transfers, TransferRegistry::activeCount);
@@ -255,6 +261,14 @@ public final class BitsBridgeServer implements AutoCloseable {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) < 0 ? a : b;
+    }
+
+    /**
+     * The token the proxy's own endpoints require ({@code Authorization: Bearer}): the contents of
+     * {@code <state-dir>/admin-token}, or a random one kept in memory without a state folder.
+     */
+    public String adminToken() {
+        return adminToken.value();
     }
 
     public int port() {

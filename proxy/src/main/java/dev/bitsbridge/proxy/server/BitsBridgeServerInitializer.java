@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code decoder}/{@code encoder}: HTTP/1.1, with header and line limits;</li>
  *   <li>{@code date}: the Date header on every response;</li>
  *   <li>{@code flow}: one message per {@code read()} (autoRead is off);</li>
- *   <li>{@code access-log}, {@code observe} (active transfers, request metrics), {@code cors},
+ *   <li>{@code access-log}, {@code observe} (active transfers, request metrics),
+ *       {@code security-headers} (nosniff and a sandbox CSP on every response), {@code cors},
  *       {@code guard}, {@code expect} (100-continue when the body is wanted, 417 for other
  *       expectations), then {@code proxy}, which serves.</li>
  * </ol>
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private static final DateHeaderHandler DATE = new DateHeaderHandler();
+    private static final SecurityHeadersHandler SECURITY_HEADERS = new SecurityHeadersHandler();
 
     private final ProxyConfig config;
     private final ServerContext server;
@@ -38,7 +40,8 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
         this.config = config;
         this.server = server;
         this.policy = policy;
-        this.limit = new ConnectionLimitHandler(config.maxConnections());
+        this.limit = new ConnectionLimitHandler(config.maxConnections(),
+                config.security().maxConnectionsPerClient());
         this.guard = new RequestGuardHandler(policy);
     }
 
@@ -47,13 +50,15 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limit);
         p.addLast("idle", new IdleCloseHandler(config.idleTimeout().toMillis()));
-        p.addLast("slow-request", new SlowRequestHandler(config.requestHeaderTimeout().toNanos()));
+        p.addLast("slow-request", new SlowRequestHandler(config.requestHeaderTimeout().toNanos(),
+                config.security().bodyWindow().toNanos(), config.security().bodyMinBytes()));
         p.addLast("decoder", new StrictRequestDecoder(config.maxInitialLineLength(), config.maxHeaderSize()));
         p.addLast("encoder", new HttpResponseEncoder());
         p.addLast("date", DATE);
         p.addLast("flow", new FlowControlHandler());
         p.addLast("access-log", new AccessLogHandler());
         p.addLast("observe", new TransferTracker(server.transfers(), server.events()));
+        p.addLast("security-headers", SECURITY_HEADERS);
         p.addLast("cors", new CorsHandler(policy));
         p.addLast("guard", guard);
         p.addLast("expect", new ExpectContinueHandler());

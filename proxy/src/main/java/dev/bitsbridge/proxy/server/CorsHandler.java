@@ -14,6 +14,11 @@ import io.netty.handler.codec.http.HttpResponse;
  * such an origin can read objects (and the headers a download needs: Content-Range, ETag...).
  * Origins not listed never get here: {@link RequestGuardHandler} refuses them.
  *
+ * <p>Never for the proxy's own endpoints ({@code /_bitsbridge/...}): a page on a listed origin (or
+ * on any origin with {@code --cors-origin '*'}) must not be able to read links, mint share links or
+ * see the status data through the user's browser (issue #15, finding 5). CORS is for reading
+ * objects only.
+ *
  * <p>One instance per connection, confined to its event loop.
  */
 final class CorsHandler extends ChannelDuplexHandler {
@@ -32,7 +37,9 @@ final class CorsHandler extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest req) {
             String o = req.headers().get(HttpHeaderNames.ORIGIN);
-            origin = policy.corsListed(o) ? o : null;
+            String path = req.uri();
+            boolean own = path.startsWith("/_bitsbridge") || path.startsWith("http");
+            origin = !own && policy.corsListed(o) ? o : null;
             preflight = req.method().equals(HttpMethod.OPTIONS)
                     && req.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
         }

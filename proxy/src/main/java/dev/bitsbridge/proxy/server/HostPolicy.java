@@ -30,19 +30,43 @@ public final class HostPolicy {
         }
     }
 
+    /**
+     * Whether a Host header value is well-formed (RFC 9110 §7.2, RFC 3986 §3.2.2): a reg-name, an
+     * IPv4 address or a bracketed IPv6 address, then an optional port of digits; nothing else.
+     * {@code [::1]evil.example} is not a Host (issue #15, finding 10): 400, not a lenient parse.
+     */
+    public static boolean wellFormed(String hostHeader) {
+        return hostHeader != null && HOST_GRAMMAR.matcher(hostHeader).matches();
+    }
+
+    private static final java.util.regex.Pattern HOST_GRAMMAR = java.util.regex.Pattern.compile(
+            "^(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*\\.?)"
+            + "(?::[0-9]{1,5})?$");
+
     /** Whether a Host header value names this proxy. */
     public boolean hostAllowed(String hostHeader) {
+        if (!wellFormed(hostHeader)) {
+            return false;
+        }
         String host = hostName(hostHeader);
         return host != null && (names.contains(host) || isIpLiteral(host));
     }
 
     /** Whether a request carrying this Origin may be served. */
     public boolean originAllowed(String origin, String hostHeader) {
+        return originAllowed(origin, hostHeader, false);
+    }
+
+    /**
+     * Whether a request carrying this Origin may be served; for the proxy's own endpoints
+     * ({@code ownEndpoint}) only the proxy's own origin is, whatever {@code --cors-origin} lists.
+     */
+    public boolean originAllowed(String origin, String hostHeader, boolean ownEndpoint) {
         if (origin == null) {
             return true;
         }
         String o = normaliseOrigin(origin);
-        if (origins.contains(o) || origins.contains("*")) {
+        if (!ownEndpoint && (origins.contains(o) || origins.contains("*"))) {
             return true;
         }
         // The proxy's own pages (status page) send their own origin on some requests.

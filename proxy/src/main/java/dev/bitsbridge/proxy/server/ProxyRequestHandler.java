@@ -63,6 +63,8 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     private String endpointPath;
     private CompositeByteBuf endpointBody;
     private RequestBodySink sink;
+    /** The one-time link this connection's transfer holds (released once the response ends). */
+    private ShareToken onceClaim;
     /** A read() was asked for and no message has arrived for it yet (see channelReadComplete). */
     private boolean awaitingMessage;
 
@@ -92,7 +94,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             discarded = 0;
             SlowRequestHandler slow = ctx.pipeline().get(SlowRequestHandler.class);
             if (slow != null) {
-                slow.requestReceived();
+                slow.requestReceived(ctx, !requestComplete, () -> response != null && response.headSent());
             }
             server.requestStarted();
             try {
@@ -125,7 +127,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
                 RequestBodySink s = sink;
                 if (last) {
                     sink = null;
-                    requestComplete = true;
+                    bodyComplete(ctx);
                 }
                 // The sink asks for more when it has dealt with this piece; until then nothing is read.
                 s.onContent(content.content().retain(), last, () -> ctx.executor().execute(() -> demand(ctx)));
@@ -152,7 +154,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (last) {
-                requestComplete = true;
+                bodyComplete(ctx);
                 if (responseComplete) {
                     nextRequest(ctx);
                 }
@@ -178,9 +180,15 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             response.error(BridgeError.INVALID_PATH, e.getMessage());
             return;
         }
-        if (rawPath.startsWith(RESERVED_PREFIX) || rawPath.equals("/_bitsbridge")) {
-            if (server.shares().requireToken() && !ShareGate.openToAll(rawPath) && !fromLoopback(ctx)) {
-                response.error(BridgeError.LOOPBACK_ONLY, null);
+        if (AdminGate.reserved(rawPath)) {
+            HttpHeaders h = req.headers();
+            BridgeError refused = server.admin().decide(req.method(), rawPath, h.get(HttpHeaderNames.AUTHORIZATION),
+                    h.get(HttpHeaderNames.CONTENT_TYPE), fromLoopback(ctx));
+            if (refused != null) {
+                HttpHeaders extra = refused != BridgeError.ADMIN_TOKEN_REQUIRED ? null
+                        : new DefaultHttpHeaders().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"bitsbridge-admin\"");
+                // A body that follows is read and dropped (up to MAX_DISCARDED_BODY), as for a GET.
+                response.error(refused, null, extra);
                 return;
             }
             // Called once the (small) body is in: see collect().
@@ -233,11 +241,23 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private Transfer startDownload(HttpRequest req, String rawPath, ShareToken token) {
+        return startDownload(req, rawPath, token, CLAIM_RETRIES);
+    }
+
+    private Transfer startDownload(HttpRequest req, String rawPath, ShareToken token, int claimRetries) {
         try {
             ObjectSource source = server.downloads().source(rawPath, server.keyMapper());
             boolean once = token != null && token.once();
             if (once) {
                 SpentLedger ledger = server.shares().ledger();
+                // A HEAD delivers nothing: it needs no claim (BITS sends one before its ranges).
+                if (!req.method().equals(HttpMethod.HEAD)) {
+                    if (!ledger.begin(token)) {
+                        awaitClaim(req, rawPath, token, claimRetries);
+                        return null;
+                    }
+                    onceClaim = token;
+                }
                 response.trackDelivery((first, length, size, complete) ->
                         ledger.delivered(token, first, length, size, complete));
             }
@@ -246,6 +266,27 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             response.error(BridgeError.INVALID_PATH, e.getMessage());
             return null;
         }
+    }
+
+    /** How often, 25 ms apart, a busy one-time link is tried again before 409. */
+    private static final int CLAIM_RETRIES = 8;
+
+    /**
+     * The previous transfer's end is noted when its last write completes, which a fast client can
+     * overtake with its next request on a new connection: wait a moment before calling it busy.
+     */
+    private void awaitClaim(HttpRequest req, String rawPath, ShareToken token, int left) {
+        ClientResponse r = response;
+        if (left == 0) {
+            r.error(BridgeError.LINK_BUSY, null);
+            return;
+        }
+        r.ctx().executor().schedule(() -> {
+            if (response != r || r.isDone() || r.headSent() || state != State.HANDLING) {
+                return; // the client went away meanwhile
+            }
+            transfer = startDownload(req, rawPath, token, left - 1);
+        }, 25, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void refuse(ShareLinks.Refusal refusal) {
@@ -281,7 +322,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
             demand(ctx);
             return;
         }
-        requestComplete = true;
+        bodyComplete(ctx);
         HttpRequest req = endpointRequest;
         String path = endpointPath;
         CompositeByteBuf body = endpointBody;
@@ -294,6 +335,15 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The request body was read whole: the slow-body rule stops measuring it. */
+    private void bodyComplete(ChannelHandlerContext ctx) {
+        requestComplete = true;
+        SlowRequestHandler slow = ctx.pipeline().get(SlowRequestHandler.class);
+        if (slow != null) {
+            slow.bodyDone();
+        }
+    }
+
     private void releaseEndpoint() {
         if (endpointBody != null) {
             endpointBody.release();
@@ -302,7 +352,15 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
         endpointRequest = null;
     }
 
+    private void releaseOnceClaim() {
+        if (onceClaim != null) {
+            server.shares().ledger().end(onceClaim);
+            onceClaim = null;
+        }
+    }
+
     private void responseDone(boolean reusable) {
+        releaseOnceClaim();
         this.reusable = reusable;
         responseComplete = true;
         transfer = null;
@@ -363,6 +421,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseEndpoint();
+        releaseOnceClaim();
         if (sink != null) {
             sink.onAbort();
             sink = null;

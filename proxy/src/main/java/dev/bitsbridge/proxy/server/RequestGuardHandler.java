@@ -78,10 +78,13 @@ final class RequestGuardHandler extends ChannelInboundHandlerAdapter {
             if (req.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
                 return BridgeError.BAD_REQUEST; // RFC 9112 §3.2: Host is mandatory in HTTP/1.1
             }
+        } else if (!HostPolicy.wellFormed(host)) {
+            return BridgeError.BAD_REQUEST;
         } else if (!policy.hostAllowed(host)) {
             return BridgeError.MISDIRECTED_REQUEST;
         }
-        if (!policy.originAllowed(h.get(HttpHeaderNames.ORIGIN), host)) {
+        boolean own = AdminGate.reserved(req.uri()) && !AdminGate.capability(req.uri());
+        if (!policy.originAllowed(h.get(HttpHeaderNames.ORIGIN), host, own)) {
             return BridgeError.FORBIDDEN_ORIGIN;
         }
         return null;

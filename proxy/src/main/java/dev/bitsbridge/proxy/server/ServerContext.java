@@ -30,9 +30,11 @@ final class ServerContext {
     private volatile boolean draining;
     private final TransferRegistry transfers;
     private final ProxyEvents events;
+    private final AdminGate admin;
 
     ServerContext(KeyMapper keyMapper, Downloads downloads, ProxyEndpoints endpoints, StreamingEndpoint uploads,
-            ShareGate shares, TransferRegistry transfers, ProxyEvents events) {
+            ShareGate shares, AdminGate admin, TransferRegistry transfers, ProxyEvents events) {
+        this.admin = admin;
         this.shares = shares;
         this.transfers = transfers;
         this.events = events;
@@ -50,6 +52,11 @@ final class ServerContext {
     /** What share links decide for object requests. */
     ShareGate shares() {
         return shares;
+    }
+
+    /** Who may call the proxy's own endpoints. */
+    AdminGate admin() {
+        return admin;
     }
 
     KeyMapper keyMapper() {

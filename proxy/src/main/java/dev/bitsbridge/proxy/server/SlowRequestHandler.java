@@ -2,38 +2,64 @@ package dev.bitsbridge.proxy.server;
 
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.error.ErrorResponses;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.FullHttpResponse;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
- * Slow-loris defence: once the first byte of a request arrives, its whole head must follow within
- * {@code --request-header-timeout}, or the client gets 408 and the connection is closed. Sits in
- * front of the HTTP decoder, so it sees raw bytes; {@link ProxyRequestHandler} tells it when a
- * request head was decoded ({@link #requestReceived}) and when the response is done
- * ({@link #responseDone}). Idle keep-alive connections are left to the idle timeout.
+ * Slow-loris defences, in front of the HTTP decoder (it sees raw bytes):
+ * <ul>
+ *   <li>head: once the first byte of a request arrives, its whole head must follow within
+ *       {@code --request-header-timeout}, else 408 and close;</li>
+ *   <li>body: while the proxy is waiting for request-body bytes, they must come at
+ *       {@code bodyMinBytes} per {@code bodyWindow} at least, else 408 and close (issue #15,
+ *       finding 8: a body trickled one byte every 4 s held its connection until the idle
+ *       timeout). Only time spent waiting on the client counts: while the proxy itself holds the
+ *       next read back (an upload part going to S3), the client is not to blame.</li>
+ * </ul>
+ * {@link ProxyRequestHandler} tells it when a request head was decoded ({@link #requestReceived})
+ * and when the response is done ({@link #responseDone}). Idle keep-alive connections are left to
+ * the idle timeout.
  *
- * <p>Threading: confined to its channel's event loop.
+ * <p>Threading: confined to its channel's event loop. Buffers pass through untouched.
  */
 final class SlowRequestHandler extends ChannelDuplexHandler {
 
     enum State {
         IDLE,
         READING_HEAD,
+        /** Head decoded; the body (if any) is read on demand and measured per window. */
         BUSY
     }
 
     private final long timeoutNanos;
+    private final long windowNanos;
+    private final long minBytes;
     private State state = State.IDLE;
     private ScheduledFuture<?> timer;
+    private ScheduledFuture<?> bodyTimer;
+    private BooleanSupplier headSent = () -> false;
+    /** Body accounting for the current window. */
+    private long windowBytes;
+    private long waitedNanos;
+    private long readAskedAt = -1;
 
     SlowRequestHandler(long timeoutNanos) {
+        this(timeoutNanos, 0, 0);
+    }
+
+    /** @param windowNanos 0 turns the body rule off */
+    SlowRequestHandler(long timeoutNanos, long windowNanos, long minBytes) {
         this.timeoutNanos = timeoutNanos;
+        this.windowNanos = windowNanos;
+        this.minBytes = minBytes;
     }
 
     @Override
@@ -42,17 +68,74 @@ final class SlowRequestHandler extends ChannelDuplexHandler {
             state = State.READING_HEAD;
             timer = ctx.executor().schedule(() -> expire(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
         }
+        if (readAskedAt >= 0) {
+            waitedNanos += System.nanoTime() - readAskedAt;
+            readAskedAt = -1;
+        }
+        if (msg instanceof ByteBuf b) {
+            windowBytes += b.readableBytes();
+        }
         ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        if (state == State.BUSY && readAskedAt < 0) {
+            readAskedAt = System.nanoTime();
+        }
+        ctx.read();
     }
 
     private void expire(ChannelHandlerContext ctx) {
         if (state != State.READING_HEAD) {
             return;
         }
+        timeout(ctx);
+    }
+
+    private void timeout(ChannelHandlerContext ctx) {
         state = State.BUSY;
-        FullHttpResponse r = ErrorResponses.of(ctx.alloc(), BridgeError.REQUEST_TIMEOUT, null);
+        cancel();
+        if (headSent.getAsBoolean()) {
+            ctx.close(); // a response is under way: no status to give, only the cut
+            return;
+        }
+        FullHttpResponse r = ErrorResponses.of(ctx.alloc(), BridgeError.REQUEST_TIMEOUT,
+                "the request body arrived too slowly");
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.channel().writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** One window of the body rule: too few bytes while the proxy was mostly waiting for them. */
+    private void bodyTick(ChannelHandlerContext ctx) {
+        long waited = waitedNanos + (readAskedAt >= 0 ? System.nanoTime() - readAskedAt : 0);
+        if (readAskedAt >= 0) {
+            readAskedAt = System.nanoTime();
+        }
+        boolean slow = windowBytes < minBytes && waited >= windowNanos / 2;
+        windowBytes = 0;
+        waitedNanos = 0;
+        if (slow) {
+            timeout(ctx);
+        }
+    }
+
+    /**
+     * A request head was decoded; its body (if any) is measured from now on.
+     *
+     * @param headSent whether the response head already went out (then a timeout only closes)
+     */
+    void requestReceived(ChannelHandlerContext ctx, boolean hasBody, BooleanSupplier headSent) {
+        state = State.BUSY;
+        cancel();
+        this.headSent = headSent;
+        windowBytes = 0;
+        waitedNanos = 0;
+        readAskedAt = -1;
+        if (hasBody && windowNanos > 0) {
+            bodyTimer = ctx.executor().scheduleAtFixedRate(() -> bodyTick(ctx), windowNanos, windowNanos,
+                    TimeUnit.NANOSECONDS);
+        }
     }
 
     void requestReceived() {
@@ -60,8 +143,14 @@ final class SlowRequestHandler extends ChannelDuplexHandler {
         cancel();
     }
 
+    /** The request body has been read whole: nothing more to measure. */
+    void bodyDone() {
+        cancelBody();
+    }
+
     void responseDone() {
         state = State.IDLE;
+        cancelBody();
     }
 
     private void cancel() {
@@ -69,6 +158,15 @@ final class SlowRequestHandler extends ChannelDuplexHandler {
             timer.cancel(false);
             timer = null;
         }
+        cancelBody();
+    }
+
+    private void cancelBody() {
+        if (bodyTimer != null) {
+            bodyTimer.cancel(false);
+            bodyTimer = null;
+        }
+        readAskedAt = -1;
     }
 
     @Override

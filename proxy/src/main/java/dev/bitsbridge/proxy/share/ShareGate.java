@@ -112,9 +112,4 @@ public final class ShareGate {
         }
         return null;
     }
-
-    /** Proxy endpoints any client may call under {@code --require-token}: the probes. */
-    public static boolean openToAll(String rawPath) {
-        return rawPath.equals("/_bitsbridge/health") || rawPath.equals("/_bitsbridge/ready");
-    }
 }

@@ -53,6 +53,23 @@ public final class SpentLedger {
     private final Set<String> dirty = new LinkedHashSet<>();
     private boolean flushScheduled;
 
+    /** One-time links with a transfer in progress: at most one at a time each (issue #15, finding 7). */
+    private final java.util.Set<String> busy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Claims a one-time link for one transfer; false when another is in progress. Twenty parallel
+     * whole GETs all got the whole object before; now the second gets 409 until the first ends
+     * (then it may resume, and bytes already delivered count toward the same union).
+     */
+    public boolean begin(ShareToken t) {
+        return busy.add(t.id());
+    }
+
+    /** Ends a transfer claimed with {@link #begin}, however it ended. */
+    public void end(ShareToken t) {
+        busy.remove(t.id());
+    }
+
     private SpentLedger(Path dir, Executor io, SpentMarkers markers) {
         this.dir = dir;
         this.io = io;
@@ -81,7 +98,8 @@ public final class SpentLedger {
                     String name = f.getFileName().toString();
                     l.entries.put(name.substring(0, name.length() - ".json".length()), e);
                 } catch (IOException | RuntimeException ex) {
-                    log.warn("ignoring unreadable share ledger file {}: {}", f.getFileName(), ex.toString());
+                    log.warn("ignoring unreadable share ledger file of {}: {}",
+                            dev.bitsbridge.proxy.state.LogIds.of("share", f.getFileName().toString()), ex.toString());
                 }
             }
         }

@@ -53,7 +53,18 @@ public final class UpstreamClient implements AutoCloseable {
     /** Counts raw bytes read from upstream sockets (TLS and headers included); shared, stateless. */
     private final ChannelInboundHandlerAdapter byteCounter = new ByteCounter(bytesReceived);
 
-    private record PoolKey(EventLoop loop, UpstreamEndpoint endpoint) {
+    /** {@code checked}: connections whose resolved address passes {@link #addressCheck}. */
+    private record PoolKey(EventLoop loop, UpstreamEndpoint endpoint, boolean checked) {
+    }
+
+    private volatile AddressCheck addressCheck = AddressCheck.NONE;
+
+    /**
+     * The check applied to the resolved address of requests sent with {@code checked} (URLs handed
+     * in by callers: links, vendors), between resolution and connect. Set before the first send.
+     */
+    public void addressCheck(AddressCheck check) {
+        this.addressCheck = check;
     }
 
     /** @param sslContext built on first use by a TLS connection (plain-HTTP upstreams never pay for it) */
@@ -100,10 +111,25 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public void send(EventLoop loop, UpstreamEndpoint endpoint, HttpRequest request, boolean headRequest,
             Duration timeout, UpstreamListener listener) {
-        ChannelPool pool = pools.computeIfAbsent(new PoolKey(loop, endpoint), k -> newPool(k.loop(), k.endpoint()));
+        send(loop, endpoint, request, headRequest, false, timeout, listener);
+    }
+
+    /**
+     * As above; with {@code checked}, the connection goes only to an address the
+     * {@link #addressCheck} allows (a separate pool, so a connection opened unchecked is never
+     * reused for a checked request).
+     */
+    public void send(EventLoop loop, UpstreamEndpoint endpoint, HttpRequest request, boolean headRequest,
+            boolean checked, Duration timeout, UpstreamListener listener) {
+        ChannelPool pool = pools.computeIfAbsent(new PoolKey(loop, endpoint, checked),
+                k -> newPool(k.loop(), k.endpoint(), k.checked()));
         pool.acquire(loop.newPromise()).addListener(f -> {
             if (!f.isSuccess()) {
                 io.netty.util.ReferenceCountUtil.release(request);
+                if (refused(f.cause()) != null) {
+                    listener.onFailure(null, new UpstreamException(Kind.ADDRESS_REFUSED, refused(f.cause()), f.cause()));
+                    return;
+                }
                 listener.onFailure(null, new UpstreamException(Kind.CONNECT_FAILED,
                         "cannot connect to " + endpoint + ": " + describe(f.cause()), f.cause()));
                 return;
@@ -111,6 +137,15 @@ public final class UpstreamClient implements AutoCloseable {
             Channel ch = (Channel) f.getNow();
             new UpstreamExchange(ch, pool, timeout.toNanos(), headRequest, listener).start(request);
         });
+    }
+
+    private static String refused(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof CheckedResolverGroup.AddressRefusedException) {
+                return c.getMessage();
+            }
+        }
+        return null;
     }
 
     private static String describe(Throwable t) {
@@ -122,7 +157,7 @@ public final class UpstreamClient implements AutoCloseable {
         return m == null ? root.getClass().getSimpleName() : m;
     }
 
-    private ChannelPool newPool(EventLoop loop, UpstreamEndpoint endpoint) {
+    private ChannelPool newPool(EventLoop loop, UpstreamEndpoint endpoint, boolean checked) {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
@@ -133,6 +168,9 @@ public final class UpstreamClient implements AutoCloseable {
                 // Larger reads from S3 mean fewer, bigger writes to the client.
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 65536, 256 * 1024))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024));
+        if (checked) {
+            b.resolver(new CheckedResolverGroup(endpoint, addressCheck));
+        }
         return new SimpleChannelPool(b, new AbstractChannelPoolHandler() {
             @Override
             public void channelCreated(Channel ch) {

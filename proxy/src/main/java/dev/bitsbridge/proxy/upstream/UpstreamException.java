@@ -11,6 +11,8 @@ public final class UpstreamException extends Exception {
     public enum Kind {
         /** No connection could be made (refused, DNS, TLS handshake). Nothing was sent. */
         CONNECT_FAILED,
+        /** The resolved address was refused by the {@link AddressCheck}. Nothing was sent; not retried. */
+        ADDRESS_REFUSED,
         /** The connection broke before a response head arrived. Safe to retry a GET or HEAD. */
         CLOSED_BEFORE_RESPONSE,
         /** No response head, or no body bytes while some were wanted, within the timeout. */

@@ -75,11 +75,23 @@ class PresignedBridgeTest {
 
     /** A proxy with no credentials at all: links need none. */
     private BitsBridgeServer start(Path state) throws Exception {
-        return new BitsBridgeServer(ProxyConfig.builder().port(0).stateDir(state)
+        BitsBridgeServer s = new BitsBridgeServer(ProxyConfig.builder().port(0).stateDir(state)
                 .allowUpstream(java.util.List.of("127.0.0.1:" + fx.s3().endpoint().getPort())).build(), null).start();
+        adminToken = s.adminToken();
+        return s;
     }
 
+    /** The running proxy's admin token: the link API needs it (the links it hands out do not). */
+    private static String adminToken;
+
     private static HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
+        HttpRequest r = b.build();
+        if (r.uri().getPath().startsWith("/_bitsbridge/links")) {
+            b.header("Authorization", "Bearer " + adminToken);
+            if (r.method().equals("POST") || r.method().equals("PUT")) {
+                b.setHeader("Content-Type", "application/json");
+            }
+        }
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 

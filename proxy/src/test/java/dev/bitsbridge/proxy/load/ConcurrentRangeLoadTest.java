@@ -49,7 +49,9 @@ class ConcurrentRangeLoadTest {
             s3.createBucket("load");
             s3.put("load", "big.bin", data);
             BitsBridgeServer proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("load")
-                    .endpoint(s3.endpoint()).build(), s3.credentials()).start();
+                    .endpoint(s3.endpoint())
+                // 200 connections, all from 127.0.0.1: above the default per-address cap of 64.
+                .security(dev.bitsbridge.proxy.config.SecurityConfig.DEFAULTS.withMaxConnectionsPerClient(400)).build(), s3.credentials()).start();
             try {
                 // Warm up once so the baseline includes what stays (loaded classes' jars, one pool).
                 assertEquals(206, RawHttp.exchange(proxy.port(), RawHttp.get("/big.bin", "Range: bytes=0-0")).status());

@@ -54,6 +54,8 @@ class SlowClientMemoryTest {
             s3.put("mem", "small.bin", new byte[] {1, 2, 3});
             Files.delete(file);
             BitsBridgeServer proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("mem")
+                    // A hundred clients, all from 127.0.0.1: above the default per-address cap of 64.
+                    .security(dev.bitsbridge.proxy.config.SecurityConfig.DEFAULTS.withMaxConnectionsPerClient(200))
                     .endpoint(s3.endpoint()).build(), s3.credentials()).start();
             List<RawHttp> clients = new ArrayList<>();
             try {

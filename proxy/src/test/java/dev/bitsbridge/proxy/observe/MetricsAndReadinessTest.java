@@ -45,9 +45,17 @@ class MetricsAndReadinessTest {
     static final ProxyFixture fx = ProxyFixture.builder().bucket("ops").withoutProxy().object("data.bin", OBJECT)
             .build();
 
+    /** Admin tokens of the proxies started here, by port: metrics need one (readiness does not). */
+    private static final java.util.Map<Integer, String> ADMIN = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static BitsBridgeServer proxy(String bucket, URI endpoint, AwsCredentialsProvider creds) throws Exception {
-        return new BitsBridgeServer(ProxyConfig.builder().port(0).bucket(bucket).endpoint(endpoint)
-                .upstreamTimeout(Duration.ofSeconds(3)).build(), creds).start();
+        return remember(new BitsBridgeServer(ProxyConfig.builder().port(0).bucket(bucket).endpoint(endpoint)
+                .upstreamTimeout(Duration.ofSeconds(3)).build(), creds).start());
+    }
+
+    private static BitsBridgeServer remember(BitsBridgeServer p) {
+        ADMIN.put(p.port(), p.adminToken());
+        return p;
     }
 
     private static HttpResponse<byte[]> send(int port, String method, String path, String range) throws Exception {
@@ -55,6 +63,9 @@ class MetricsAndReadinessTest {
                 .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody());
         if (range != null) {
             b.header("Range", range);
+        }
+        if (path.equals("/_bitsbridge/metrics") && ADMIN.containsKey(port)) {
+            b.header("Authorization", "Bearer " + ADMIN.get(port));
         }
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
@@ -130,6 +141,7 @@ class MetricsAndReadinessTest {
         try (BitsBridgeServer p = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("ops")
                 .endpoint(fx.s3().endpoint()).stateDir(state).allowUpload(true).build(), fx.s3().credentials()).start();
                 dev.bitsbridge.proxy.testing.BitsUploadClient bits = new dev.bitsbridge.proxy.testing.BitsUploadClient(p.port())) {
+            remember(p);
             assertEquals(0.0, value(metrics(p.port()), "bitsbridge_received_bytes_total"));
             byte[] data = new byte[300_001];
             new Random(9).nextBytes(data);
@@ -219,7 +231,8 @@ class MetricsAndReadinessTest {
         try (BitsBridgeServer p = proxy("ops", fx.s3().endpoint(), fx.s3().credentials())) {
             HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + p.port() + "/_bitsbridge/metrics"))
-                    .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofByteArray());
+                    .header("Authorization", "Bearer " + p.adminToken()).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(405, r.statusCode());
         }
     }

@@ -59,9 +59,12 @@ class StatusPageChromiumTest {
         return null;
     }
 
+    private static String adminToken;
+
     private static JsonNode status(int port) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/_bitsbridge/status.json")).build(),
+                URI.create("http://127.0.0.1:" + port + "/_bitsbridge/status.json"))
+                .header("Authorization", "Bearer " + adminToken).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
         return JSON.readTree(r.body());
@@ -80,6 +83,7 @@ class StatusPageChromiumTest {
                     .endpoint(s3.endpoint()).build(), s3.credentials()).start();
                     RawHttp bits = RawHttp.connect(proxy.port(), 16 * 1024)) {
                 int port = proxy.port();
+                adminToken = proxy.adminToken();
                 assertEquals(404, RawHttp.exchange(port, RawHttp.get("/releases/missing.msi")).status());
 
                 bits.send(RawHttp.get("/releases/setup-2.1.msi", "User-Agent: Microsoft BITS/7.8"));
@@ -100,7 +104,7 @@ class StatusPageChromiumTest {
                 assertEquals(bits.socket().getLocalPort(),
                         Integer.parseInt(t.path("client").asText().replaceAll(".*:", "")));
 
-                String dom = dumpDom(chromium, tmp, "http://127.0.0.1:" + port + "/_bitsbridge/");
+                String dom = dumpDom(chromium, tmp, "http://127.0.0.1:" + port + "/_bitsbridge/#token=" + adminToken);
                 Matcher row = Pattern.compile("<tr data-id=\"\\d+\" data-path=\"/releases/setup-2\\.1\\.msi\">(.*?)</tr>",
                         Pattern.DOTALL).matcher(dom);
                 assertTrue(row.find(), "no row for the transfer in:\n" + dom);

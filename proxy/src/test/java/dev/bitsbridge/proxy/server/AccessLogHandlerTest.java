@@ -65,6 +65,23 @@ class AccessLogHandlerTest {
     }
 
     @Test
+    void capabilityIdsInPathsAreLoggedAsShortHashes() {
+        String id = "9f1c2b3a4d5e6f708192a3b4c5d6e7f8";
+        request(HttpMethod.GET, "/_bitsbridge/l/" + id + "/setup.exe", null);
+        ch.writeOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+        drainOutbound();
+        request(HttpMethod.DELETE, "/_bitsbridge/links/" + id, null);
+        ch.writeOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+        drainOutbound();
+        assertEquals(2, lines().size(), lines().toString());
+        for (String line : lines()) {
+            assertFalse(line.contains(id), line);
+            assertTrue(line.contains(dev.bitsbridge.proxy.state.LogIds.of("link", id)), line);
+        }
+        assertTrue(lines().get(0).contains("/setup.exe"), lines().get(0));
+    }
+
+    @Test
     void oneLinePerRequestWithoutQueryString() {
         request(HttpMethod.GET, "/dir/file.msi?X-Amz-Signature=secret&token=t", "bytes=0-4");
         ch.writeOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.PARTIAL_CONTENT,

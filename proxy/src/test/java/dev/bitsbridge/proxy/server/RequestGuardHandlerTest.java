@@ -81,6 +81,19 @@ class RequestGuardHandlerTest {
     }
 
     @Test
+    void malformedHostsAre400() {
+        assertEquals(400, refused("GET /k HTTP/1.1\r\nHost: [::1]evil.example\r\n\r\n"));
+        for (String h : new String[] {"[::1]evil.example", "[::1]:80x", "127.0.0.1:80:81", "evil.example/x",
+                "a b", "127.0.0.1@evil.example", "[::1", "localhost:", ""}) {
+            org.junit.jupiter.api.Assertions.assertFalse(HostPolicy.wellFormed(h), h);
+        }
+        for (String h : new String[] {"[::1]:8080", "[::1]", "localhost.", "127.0.0.1:8080", "files.example.lan",
+                "my_host.lan:80"}) {
+            org.junit.jupiter.api.Assertions.assertTrue(HostPolicy.wellFormed(h), h);
+        }
+    }
+
+    @Test
     void foreignHostIs421() {
         assertEquals(421, refused("GET /k HTTP/1.1\r\nHost: attacker.example\r\n\r\n"));
     }

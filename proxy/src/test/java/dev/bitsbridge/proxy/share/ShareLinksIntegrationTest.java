@@ -99,6 +99,7 @@ class ShareLinksIntegrationTest {
     private Response post(String path, String json) throws Exception {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + proxy.port()
+                + "\r\nAuthorization: Bearer " + proxy.adminToken()
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
         try (RawHttp c = RawHttp.connect(proxy.port())) {
             c.send(head);

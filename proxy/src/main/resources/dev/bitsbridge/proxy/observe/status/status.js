@@ -83,10 +83,29 @@
     document.getElementById('no-errors').hidden = s.recent_errors.length > 0;
   }
 
+  // status.json needs the admin token. It is given once in the address's fragment
+  // (/_bitsbridge/#token=...): a fragment is never sent to the server, so it reaches no log. It is
+  // then kept in this tab's sessionStorage and removed from the address bar.
+  function adminToken() {
+    const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (m) {
+      sessionStorage.setItem('bitsbridge-admin', decodeURIComponent(m[1]));
+      history.replaceState(null, '', location.pathname);
+    }
+    return sessionStorage.getItem('bitsbridge-admin');
+  }
+  const token = adminToken();
+
   async function poll() {
     const conn = document.getElementById('conn');
     try {
-      const r = await fetch('/_bitsbridge/status.json', { cache: 'no-store' });
+      const headers = token ? { 'Authorization': 'Bearer ' + token } : {};
+      const r = await fetch('/_bitsbridge/status.json', { cache: 'no-store', headers });
+      if (r.status === 401 || r.status === 403) {
+        conn.textContent = 'open this page as /_bitsbridge/#token=<contents of <state-dir>/admin-token>';
+        conn.classList.add('down');
+        return;
+      }
       if (!r.ok) throw new Error('HTTP ' + r.status);
       render(await r.json());
       conn.textContent = 'live';
