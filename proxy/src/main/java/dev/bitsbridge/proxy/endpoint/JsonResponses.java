@@ -2,7 +2,6 @@ package dev.bitsbridge.proxy.endpoint;
 
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.error.ErrorResponses;
-import dev.bitsbridge.proxy.state.Json;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -36,13 +35,42 @@ public final class JsonResponses {
         out.full(r);
     }
 
-    /** One of the proxy's errors in the endpoints' format: {@code {"error": "...", "status": N}}. */
-    public static void error(ClientResponse out, BridgeError error, String detail) {
-        out.full(ErrorResponses.json(out.ctx().alloc(), error, detail));
+    /**
+     * The request body as a JSON object, or null after answering 400 (not JSON, or not an object):
+     * what every endpoint that takes a body starts with.
+     */
+    public static com.fasterxml.jackson.databind.JsonNode objectBody(io.netty.buffer.ByteBuf body, ClientResponse out) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = dev.bitsbridge.proxy.state.Json.mapper()
+                    .readTree(new io.netty.buffer.ByteBufInputStream(body.duplicate()));
+            if (n == null || !n.isObject()) {
+                error(out, BridgeError.INVALID_BODY, "the body must be a JSON object");
+                return null;
+            }
+            return n;
+        } catch (java.io.IOException e) {
+            error(out, BridgeError.INVALID_BODY, "the body is not valid JSON");
+            return null;
+        }
     }
 
-    /** An error in the endpoint's own format: {@code {"error": "..."}} with the status. */
-    public static void error(ClientResponse out, HttpResponseStatus status, String message) {
-        send(out, status, Json.mapper().createObjectNode().put("error", message).toString() + "\n");
+    /** An object of string and number fields as a JSON answer, written by Jackson (never by hand). */
+    public static void send(ClientResponse out, HttpResponseStatus status, java.util.Map<String, ?> fields) {
+        send(out, status, dev.bitsbridge.proxy.state.Json.mapper().valueToTree(fields).toString());
     }
+
+    /** One of the proxy's errors in the endpoints' format: {@code {"error": "...", "status": N}}. */
+    public static void error(ClientResponse out, BridgeError error, String detail) {
+        error(out, error, detail, null);
+    }
+
+    /** As {@link #error(ClientResponse, BridgeError, String)}, with extra headers (Allow on a 405). */
+    public static void error(ClientResponse out, BridgeError error, String detail, HttpHeaders extra) {
+        if (out.headSent()) {
+            out.abort();
+            return;
+        }
+        out.full(ErrorResponses.json(out.ctx().alloc(), error, detail, extra));
+    }
+
 }

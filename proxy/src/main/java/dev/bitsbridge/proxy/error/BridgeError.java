@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 public enum BridgeError {
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "the request is not valid HTTP"),
     INVALID_PATH(HttpResponseStatus.BAD_REQUEST, "the request path is not valid"),
+    INVALID_BODY(HttpResponseStatus.BAD_REQUEST, "the request body is not valid"),
     AMBIGUOUS_LENGTH(HttpResponseStatus.BAD_REQUEST, "Content-Length and Transfer-Encoding together are refused"),
     ACCESS_DENIED(HttpResponseStatus.FORBIDDEN, "access denied by S3"),
     FORBIDDEN_ORIGIN(HttpResponseStatus.FORBIDDEN, "cross-site requests are not allowed from this origin"),

@@ -30,11 +30,14 @@ public final class ErrorResponses {
     }
 
     /** The JSON rendering: {@code {"error": "...", "status": 404}}. */
-    public static FullHttpResponse json(ByteBufAllocator alloc, BridgeError error, String detail) {
+    public static FullHttpResponse json(ByteBufAllocator alloc, BridgeError error, String detail, HttpHeaders extra) {
         String message = sanitize(detail == null ? error.message() : detail);
         String body = "{\"error\": \"" + jsonEscape(message) + "\", \"status\": " + error.status().code() + "}\n";
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, error.status(),
                 ByteBufUtil.writeUtf8(alloc, body));
+        if (extra != null) {
+            r.headers().set(extra);
+        }
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);

@@ -11,7 +11,6 @@ import dev.bitsbridge.proxy.s3.S3Caller;
 import dev.bitsbridge.proxy.endpoint.JsonResponses;
 import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -79,7 +78,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
         if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
             Link l = store.get(id);
             if (l == null) {
-                JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no such link");
+                JsonResponses.error(out, BridgeError.NOT_FOUND, "no such link");
             } else {
                 JsonResponses.send(out, HttpResponseStatus.OK, describe(l, req).toString());
             }
@@ -88,9 +87,9 @@ public final class LinkEndpoints implements ProxyEndpoint {
         } else if (m.equals(HttpMethod.DELETE)) {
             mutate(out, () -> store.delete(id), deleted -> {
                 if (deleted) {
-                    JsonResponses.send(out, HttpResponseStatus.OK, "{\"deleted\":\"" + id + "\"}");
+                    JsonResponses.send(out, HttpResponseStatus.OK, java.util.Map.of("deleted", id));
                 } else {
-                    JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no such link");
+                    JsonResponses.error(out, BridgeError.NOT_FOUND, "no such link");
                 }
             });
         } else {
@@ -117,7 +116,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
     }
 
     private void create(HttpRequest req, ByteBuf body, ClientResponse out) {
-        JsonNode in = parse(body, out);
+        JsonNode in = JsonResponses.objectBody(body, out);
         if (in == null) {
             return;
         }
@@ -130,7 +129,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
             name = url.fileName();
         }
         if (!validName(name)) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST,
+            JsonResponses.error(out, BridgeError.INVALID_BODY,
                     "name must be 1 to 255 characters, without '/', '\\\\' or control characters");
             return;
         }
@@ -143,7 +142,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
     }
 
     private void replace(HttpRequest req, String id, ByteBuf body, ClientResponse out) {
-        JsonNode in = parse(body, out);
+        JsonNode in = JsonResponses.objectBody(body, out);
         if (in == null) {
             return;
         }
@@ -153,7 +152,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
         }
         mutate(out, () -> store.replace(id, url), l -> {
             if (l == null) {
-                JsonResponses.error(out, HttpResponseStatus.NOT_FOUND, "no such link");
+                JsonResponses.error(out, BridgeError.NOT_FOUND, "no such link");
             } else {
                 log.info("{} now points at {}", dev.bitsbridge.proxy.state.LogIds.of("link", id), url.redacted());
                 JsonResponses.send(out, HttpResponseStatus.OK, describe(l, req).toString());
@@ -166,30 +165,17 @@ public final class LinkEndpoints implements ProxyEndpoint {
         try {
             url = PresignedUrl.parse(in.path("url").asText(null));
         } catch (IllegalArgumentException e) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+            JsonResponses.error(out, BridgeError.INVALID_BODY, e.getMessage());
             return null;
         }
         String refused = allowlist.why(url.endpoint());
         if (refused != null) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, refused);
+            JsonResponses.error(out, BridgeError.INVALID_BODY, refused);
             return null;
         }
         return url;
     }
 
-    private static JsonNode parse(ByteBuf body, ClientResponse out) {
-        try {
-            JsonNode n = Json.mapper().readTree(new ByteBufInputStream(body.duplicate()));
-            if (n == null || !n.isObject()) {
-                JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "the body must be a JSON object");
-                return null;
-            }
-            return n;
-        } catch (IOException e) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "the body is not valid JSON");
-            return null;
-        }
-    }
 
     static boolean validName(String name) {
         if (name.isEmpty() || name.length() > 255 || name.equals(".") || name.equals("..")) {
@@ -215,7 +201,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
     }
 
     private static void methodNotAllowed(ClientResponse out, String allow) {
-        out.error(BridgeError.METHOD_NOT_ALLOWED, "allowed here: " + allow,
+        JsonResponses.error(out, BridgeError.METHOD_NOT_ALLOWED, "allowed here: " + allow,
                 new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, allow));
     }
 
@@ -230,7 +216,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
         }, stateExecutor), (v, err) -> {
             if (err != null) {
                 log.error("link store write failed: {}", err.getCause() == null ? err : err.getCause().toString());
-                JsonResponses.error(out, HttpResponseStatus.INTERNAL_SERVER_ERROR, "the link store could not be written");
+                JsonResponses.error(out, BridgeError.STATE_NOT_WRITTEN, "the link store could not be written");
             } else {
                 answer.accept(v);
             }

@@ -48,8 +48,11 @@ final class ProxyEndpoints {
         boolean read = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
         if (rawPath.equals("/_bitsbridge/health") && read) {
             long uptime = Duration.between(started, Instant.now()).toSeconds();
-            JsonResponses.send(out, HttpResponseStatus.OK, "{\"status\":\"ok\",\"version\":\"" + version
-                    + "\",\"uptime_seconds\":" + uptime + "}");
+            java.util.Map<String, Object> health = new java.util.LinkedHashMap<>();
+            health.put("status", "ok");
+            health.put("version", version);
+            health.put("uptime_seconds", uptime);
+            JsonResponses.send(out, HttpResponseStatus.OK, health);
             return null;
         }
         for (ProxyEndpoint e : endpoints) {

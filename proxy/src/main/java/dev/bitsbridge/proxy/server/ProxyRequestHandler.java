@@ -294,7 +294,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter {
         if (refusal == ShareLinks.Refusal.MISSING) {
             extra = new DefaultHttpHeaders().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"bitsbridge\"");
         }
-        response.error(ShareGate.errorFor(refusal), refusal.message(), extra);
+        response.error(refusal.error(), refusal.message(), extra);
     }
 
     private static boolean fromLoopback(ChannelHandlerContext ctx) {

@@ -11,13 +11,11 @@ import dev.bitsbridge.proxy.endpoint.JsonResponses;
 import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
 import dev.bitsbridge.proxy.state.Json;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Predicate;
@@ -51,19 +49,12 @@ public final class ShareEndpoints implements ProxyEndpoint {
     @Override
     public Transfer handle(HttpRequest req, String rawPath, ByteBuf body, ClientResponse out) {
         if (!req.method().equals(HttpMethod.POST)) {
-            out.error(BridgeError.METHOD_NOT_ALLOWED, "allowed here: POST",
+            JsonResponses.error(out, BridgeError.METHOD_NOT_ALLOWED, "allowed here: POST",
                     new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, "POST"));
             return null;
         }
-        JsonNode in;
-        try {
-            in = Json.mapper().readTree(new ByteBufInputStream(body.duplicate()));
-        } catch (IOException e) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "the body is not valid JSON");
-            return null;
-        }
-        if (in == null || !in.isObject()) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, "the body must be a JSON object");
+        JsonNode in = JsonResponses.objectBody(body, out);
+        if (in == null) {
             return null;
         }
         String key = in.path("key").asText("");
@@ -71,7 +62,7 @@ public final class ShareEndpoints implements ProxyEndpoint {
             key = key.substring(1);
         }
         if (key.isEmpty() || !validKey.test(key)) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST,
+            JsonResponses.error(out, BridgeError.INVALID_BODY,
                     "key must name an object this proxy serves (no empty, '.' or '..' segments)");
             return null;
         }
@@ -82,7 +73,7 @@ public final class ShareEndpoints implements ProxyEndpoint {
             boolean upload = in.path("upload").asBoolean(false);
             t = newToken(links, key, life, once, upload);
         } catch (IllegalArgumentException e) {
-            JsonResponses.error(out, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+            JsonResponses.error(out, BridgeError.INVALID_BODY, e.getMessage());
             return null;
         }
         String base = in.hasNonNull("base_url") ? in.get("base_url").asText()

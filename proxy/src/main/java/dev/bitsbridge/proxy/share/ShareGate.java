@@ -1,6 +1,5 @@
 package dev.bitsbridge.proxy.share;
 
-import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.http.RequestPath;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -83,15 +82,6 @@ public final class ShareGate {
             }
         }
         return new Decision(null, t, null);
-    }
-
-    /** The error a refusal answers with. */
-    public static BridgeError errorFor(ShareLinks.Refusal r) {
-        return switch (r.status()) {
-            case 401 -> BridgeError.TOKEN_REQUIRED;
-            case 410 -> BridgeError.LINK_GONE;
-            default -> BridgeError.TOKEN_REFUSED;
-        };
     }
 
     /** The token of a request: {@code token} in the query, else an {@code Authorization: Bearer}. */

@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.share;
 
+import dev.bitsbridge.proxy.error.BridgeError;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,24 +18,31 @@ public final class ShareLinks {
 
     /** Why a token does not admit a request; each has the status and message a client gets. */
     public enum Refusal {
-        MISSING(401, "this proxy needs a share-link token: add ?token=... or Authorization: Bearer <token>"),
-        MALFORMED(403, "the share-link token is not valid"),
-        BAD_SIGNATURE(403, "the share-link token is not valid (altered, or signed with another secret)"),
-        OTHER_PATH(403, "this share link is for another file"),
-        WRONG_USE(403, "this share link does not allow that request"),
-        EXPIRED(410, "this share link has expired"),
-        SPENT(410, "this one-time share link has been used: every byte was delivered");
+        MISSING(BridgeError.TOKEN_REQUIRED,
+                "this proxy needs a share-link token: add ?token=... or Authorization: Bearer <token>"),
+        MALFORMED(BridgeError.TOKEN_REFUSED, "the share-link token is not valid"),
+        BAD_SIGNATURE(BridgeError.TOKEN_REFUSED,
+                "the share-link token is not valid (altered, or signed with another secret)"),
+        OTHER_PATH(BridgeError.TOKEN_REFUSED, "this share link is for another file"),
+        WRONG_USE(BridgeError.TOKEN_REFUSED, "this share link does not allow that request"),
+        EXPIRED(BridgeError.LINK_GONE, "this share link has expired"),
+        SPENT(BridgeError.LINK_GONE, "this one-time share link has been used: every byte was delivered");
 
-        private final int status;
+        private final BridgeError error;
         private final String message;
 
-        Refusal(int status, String message) {
-            this.status = status;
+        Refusal(BridgeError error, String message) {
+            this.error = error;
             this.message = message;
         }
 
+        /** The proxy's error this refusal is (its status: 401, 403 or 410). */
+        public BridgeError error() {
+            return error;
+        }
+
         public int status() {
-            return status;
+            return error.status().code();
         }
 
         public String message() {
