@@ -175,8 +175,10 @@ class LeanJarIT {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, health.statusCode(), health.body());
             assertTrue(health.body().contains("\"ok\""), health.body());
-            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            // Metrics are behind the admin token, which serve created in its state folder.
+            String token = java.nio.file.Files.readString(dir.resolve("state").resolve("admin-token")).strip();
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "metrics"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, metrics.statusCode(), metrics.body());
             assertTrue(metrics.body().contains("# TYPE bitsbridge_"), metrics.body());
         } finally {
