@@ -103,7 +103,12 @@ public final class RangeHeader {
 
     /**
      * The satisfiable ranges for an object of {@code size} bytes, in request order, unsatisfiable
-     * ones dropped. Ranges are neither merged nor reordered: BITS rejects a response that does.
+     * ones dropped. Ranges that do not overlap are neither merged nor reordered: BITS rejects a
+     * response that does. A set in which some ranges overlap is coalesced (sorted, overlaps merged;
+     * RFC 9110 §14.2 allows it): no client needs the same bytes twice in one response, and it is
+     * how a 500-byte request of {@code 0-} a hundred times would otherwise make the proxy send a
+     * hundred times the object (or {@code 0-0} a hundred times, a hundred S3 requests). So the
+     * bytes of one response never exceed the object's size.
      */
     public List<ByteRange> resolve(long size) {
         List<ByteRange> out = new ArrayList<>(specs.size());
@@ -113,7 +118,39 @@ public final class RangeHeader {
                 out.add(r);
             }
         }
-        return out;
+        return overlapping(out) ? coalesce(out) : out;
+    }
+
+    private static boolean overlapping(List<ByteRange> ranges) {
+        if (ranges.size() < 2) {
+            return false;
+        }
+        List<ByteRange> sorted = new ArrayList<>(ranges);
+        sorted.sort(java.util.Comparator.comparingLong(ByteRange::first));
+        for (int i = 1; i < sorted.size(); i++) {
+            if (sorted.get(i).first() <= sorted.get(i - 1).last()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<ByteRange> coalesce(List<ByteRange> ranges) {
+        List<ByteRange> sorted = new ArrayList<>(ranges);
+        sorted.sort(java.util.Comparator.comparingLong(ByteRange::first));
+        List<ByteRange> merged = new ArrayList<>();
+        ByteRange current = sorted.get(0);
+        for (int i = 1; i < sorted.size(); i++) {
+            ByteRange r = sorted.get(i);
+            if (r.first() <= current.last()) {
+                current = new ByteRange(current.first(), Math.max(current.last(), r.last()));
+            } else {
+                merged.add(current);
+                current = r;
+            }
+        }
+        merged.add(current);
+        return merged;
     }
 
     @Override

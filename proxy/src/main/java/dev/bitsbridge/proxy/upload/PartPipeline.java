@@ -175,7 +175,7 @@ final class PartPipeline {
             }
             throw new NotVerified(problem + "; the object was not accepted");
         }
-        log.debug("upload session {}: {} verified ({} bytes, ETag {})", s.id, s.location, head.size(), head.etag());
+        log.debug("upload session {}: {} verified ({} bytes, ETag {})", s.logId(), s.location, head.size(), head.etag());
     }
 
     /**
@@ -187,11 +187,11 @@ final class PartPipeline {
             ObjectHead head = s3.head(s.location);
             if (head != null && same(head.etag(), writtenEtag)) {
                 s3.delete(s.location);
-                log.warn("upload session {}: deleted {}, which S3 stored differently from what was sent", s.id,
+                log.warn("upload session {}: deleted {}, which S3 stored differently from what was sent", s.logId(),
                         s.location);
             }
         } catch (SdkException e) {
-            log.error("upload session {}: could not delete the unverified object {}: {}", s.id, s.location,
+            log.error("upload session {}: could not delete the unverified object {}: {}", s.logId(), s.location,
                     UpstreamFailures.describe(e));
         }
     }

@@ -39,7 +39,7 @@ final class SessionRecovery {
                 inS3 = PartPipeline.call("ListParts", () -> s3.listParts(s.location, s.uploadId()));
             } catch (During d) {
                 if (d.cause instanceof S3Exception e && e.statusCode() == 404) {
-                    log.warn("upload session {}: its multipart upload is gone from S3", s.id);
+                    log.warn("upload session {}: its multipart upload is gone from S3", s.logId());
                     s.cancelled();
                     store.save(s);
                     return Reply.fail(BitsError.SESSION_NOT_FOUND, "the upload was lost; start again");
@@ -71,7 +71,7 @@ final class SessionRecovery {
             return Reply.fail(BitsError.SESSION_NOT_FOUND, "the upload's spooled bytes were lost; start again");
         }
         store.save(s);
-        log.info("upload session {} resumed at offset {}", s.id, s.partsBytes() + length);
+        log.info("upload session {} resumed at offset {}", s.logId(), s.partsBytes() + length);
         return null;
     }
 

@@ -153,7 +153,7 @@ public final class UploadService implements AutoCloseable {
                 String id = "{" + UUID.randomUUID().toString().toUpperCase(Locale.ROOT) + "}";
                 UploadSession s = new UploadSession(id, location, settings.partSize(), clock.instant());
                 store.add(s);
-                log.info("upload session {} created for {}", id, location);
+                log.info("upload session {} created for {}", dev.bitsbridge.proxy.state.LogIds.of("upload", id), location);
                 return Replies.created(PROTOCOL, id);
             } catch (IOException e) {
                 log.error("cannot create an upload session: {}", e.toString());
@@ -171,7 +171,7 @@ public final class UploadService implements AutoCloseable {
             return Reply.fail(BitsError.SESSION_NOT_FOUND, "no such upload session");
         }
         if (location != null && !s.location.equals(location)) {
-            log.warn("upload session {} (for {}) was used on the URL of {}; refused", s.id, s.location, location);
+            log.warn("upload session {} (for {}) was used on the URL of {}; refused", s.logId(), s.location, location);
             return Reply.fail(BitsError.WRONG_SESSION, "this upload session belongs to another URL");
         }
         return s;
@@ -204,7 +204,7 @@ public final class UploadService implements AutoCloseable {
                 try {
                     return plan(s, range);
                 } catch (IOException e) {
-                    log.error("upload session {}: {}", s.id, e.toString());
+                    log.error("upload session {}: {}", s.logId(), e.toString());
                     return FragmentWriter.answer(Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written"));
                 } catch (During e) {
                     return FragmentWriter.answer(UpstreamFailures.reply(e.operation, e.cause));
@@ -296,7 +296,7 @@ public final class UploadService implements AutoCloseable {
                     return Replies.ack(s, received, false);
                 }
             } catch (IOException e) {
-                log.error("upload session {}: {}", s.id, e.toString());
+                log.error("upload session {}: {}", s.logId(), e.toString());
                 return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
             } catch (NotVerified e) {
                 return notVerified(s, e);
@@ -312,7 +312,7 @@ public final class UploadService implements AutoCloseable {
         try {
             return complete(s);
         } catch (IOException e) {
-            log.error("upload session {}: {}", s.id, e.toString());
+            log.error("upload session {}: {}", s.logId(), e.toString());
             return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
         } catch (NotVerified e) {
             return notVerified(s, e);
@@ -334,13 +334,13 @@ public final class UploadService implements AutoCloseable {
         }
         store.save(s);
         store.dropSpool(s);
-        log.info("upload session {} completed {} ({} bytes, verified)", s.id, s.location, s.total());
+        log.info("upload session {} completed {} ({} bytes, verified)", s.logId(), s.location, s.total());
         return Replies.ack(s, s.total(), true);
     }
 
     /** S3 stored something other than what was sent: the upload ends, permanently, and says why. */
     private Reply notVerified(UploadSession s, NotVerified e) {
-        log.error("upload session {} for {}: {}", s.id, s.location, e.getMessage());
+        log.error("upload session {} for {}: {}", s.logId(), s.location, e.getMessage());
         return fail(s, Reply.fail(BitsError.NOT_VERIFIED, "the upload could not be verified: " + e.getMessage()));
     }
 
@@ -355,7 +355,7 @@ public final class UploadService implements AutoCloseable {
             store.save(s);
             store.dropSpool(s);
         } catch (IOException io) {
-            log.error("upload session {}: {}", s.id, io.toString());
+            log.error("upload session {}: {}", s.logId(), io.toString());
         }
         return reply;
     }
@@ -365,7 +365,7 @@ public final class UploadService implements AutoCloseable {
             try {
                 s3.abort(s.location, s.uploadId());
             } catch (SdkException abortFailed) {
-                log.warn("upload session {}: abort failed: {}", s.id, UpstreamFailures.describe(abortFailed));
+                log.warn("upload session {}: abort failed: {}", s.logId(), UpstreamFailures.describe(abortFailed));
             }
         }
     }
@@ -379,7 +379,7 @@ public final class UploadService implements AutoCloseable {
             store.dropSpool(s);
             return Replies.ack(s, s.total(), true);
         }
-        log.info("upload session {}: {} already exists; discarding this upload", s.id, s.location);
+        log.info("upload session {}: {} already exists; discarding this upload", s.logId(), s.location);
         return fail(s, Reply.fail(BitsError.FILE_EXISTS, "another upload of this object completed first"));
     }
 
@@ -414,7 +414,7 @@ public final class UploadService implements AutoCloseable {
             synchronized (s) {
                 try {
                     discard(s);
-                    log.info("upload session {} cancelled", s.id);
+                    log.info("upload session {} cancelled", s.logId());
                     return Reply.ok(Map.of("BITS-Session-Id", s.id));
                 } catch (IOException e) {
                     return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
@@ -462,9 +462,9 @@ public final class UploadService implements AutoCloseable {
                 }
                 try {
                     discard(s);
-                    log.info("upload session {} expired after {} idle", s.id, settings.sessionTtl());
+                    log.info("upload session {} expired after {} idle", s.logId(), settings.sessionTtl());
                 } catch (IOException | RuntimeException e) {
-                    log.warn("upload session {}: clean-up failed: {}", s.id, e.getMessage());
+                    log.warn("upload session {}: clean-up failed: {}", s.logId(), e.getMessage());
                 }
             }
         }

@@ -38,6 +38,8 @@ final class UploadSession {
     }
 
     final String id;
+    /** The id as logs show it: the id is the session's capability, so only a short hash of it. */
+    private final String logId;
     final S3Location location;
     final long partSize;
     final Instant created;
@@ -55,6 +57,7 @@ final class UploadSession {
 
     UploadSession(String id, S3Location location, long partSize, Instant created) {
         this.id = id;
+        this.logId = dev.bitsbridge.proxy.state.LogIds.of("upload", id);
         this.location = location;
         this.partSize = partSize;
         this.created = created;
@@ -248,5 +251,9 @@ final class UploadSession {
 
     private static String text(JsonNode n, String field) {
         return n.path(field).isNull() ? null : n.path(field).asText(null);
+    }
+
+    String logId() {
+        return logId;
     }
 }

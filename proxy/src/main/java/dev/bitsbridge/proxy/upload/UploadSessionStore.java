@@ -37,7 +37,8 @@ final class UploadSessionStore {
                     UploadSession s = UploadSession.fromJson(Json.mapper().readTree(f.toFile()));
                     sessions.put(key(s.id), s);
                 } catch (IOException | RuntimeException e) {
-                    log.warn("ignoring unreadable upload session {}: {}", d.getFileName(), e.toString());
+                    log.warn("ignoring unreadable upload session {}: {}",
+                            dev.bitsbridge.proxy.state.LogIds.of("upload", "{" + d.getFileName() + "}"), e.toString());
                 }
             }
         }

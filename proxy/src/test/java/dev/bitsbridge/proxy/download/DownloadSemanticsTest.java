@@ -143,20 +143,44 @@ class DownloadSemanticsTest {
 
     @Test
     void severalRangesAreMultipartInRequestOrderNeverMerged() throws Exception {
-        Response r = get("/big.bin", "Range: bytes=500-599,0-99,50-149,-10");
+        Response r = get("/big.bin", "Range: bytes=500-599,0-99,100-149,-10");
         assertEquals(206, r.status());
         String type = r.header("Content-Type");
         assertTrue(type.startsWith("multipart/byteranges; boundary="), type);
         assertEquals(String.valueOf(r.body().length), r.header("Content-Length"), "exact Content-Length");
         List<Part> parts = Part.parse(r.body(), type.substring(type.indexOf("boundary=") + 9));
         long size = BIG.length;
-        long[][] want = {{500, 599}, {0, 99}, {50, 149}, {size - 10, size - 1}};
+        long[][] want = {{500, 599}, {0, 99}, {100, 149}, {size - 10, size - 1}};
         assertEquals(want.length, parts.size());
         for (int i = 0; i < want.length; i++) {
             assertEquals("bytes " + want[i][0] + "-" + want[i][1] + "/" + size, parts.get(i).headers.get("content-range"));
             assertEquals("application/octet-stream", parts.get(i).headers.get("content-type"));
             assertArrayEquals(slice(BIG, want[i][0], want[i][1]), parts.get(i).data);
         }
+    }
+
+    @Test
+    void overlappingRangesAreCoalescedSoARequestNeverCostsMoreThanTheObject() throws Exception {
+        Response r = get("/big.bin", "Range: bytes=500-599,0-99,50-149,-10");
+        assertEquals(206, r.status());
+        String type = r.header("Content-Type");
+        List<Part> parts = Part.parse(r.body(), type.substring(type.indexOf("boundary=") + 9));
+        long size = BIG.length;
+        long[][] want = {{0, 149}, {500, 599}, {size - 10, size - 1}};
+        assertEquals(want.length, parts.size());
+        for (int i = 0; i < want.length; i++) {
+            assertEquals("bytes " + want[i][0] + "-" + want[i][1] + "/" + size, parts.get(i).headers.get("content-range"));
+            assertArrayEquals(slice(BIG, want[i][0], want[i][1]), parts.get(i).data);
+        }
+        // The abusive forms of the report: 0- and 0-0 many times over are one range each.
+        String manyWhole = "Range: bytes=" + String.join(",", java.util.Collections.nCopies(50, "0-"));
+        Response whole = get("/big.bin", manyWhole);
+        assertEquals(206, whole.status());
+        assertEquals("bytes 0-" + (size - 1) + "/" + size, whole.header("Content-Range"));
+        assertEquals(size, whole.body().length, "the object once, not 50 times");
+        Response first = get("/big.bin", "Range: bytes=" + String.join(",", java.util.Collections.nCopies(50, "0-0")));
+        assertEquals("bytes 0-0/" + size, first.header("Content-Range"));
+        assertArrayEquals(slice(BIG, 0, 0), first.body());
     }
 
     @Test

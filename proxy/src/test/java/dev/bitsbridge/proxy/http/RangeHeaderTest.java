@@ -38,10 +38,22 @@ class RangeHeaderTest {
 
     @Test
     void multipleRangesKeepRequestOrderUnmerged() {
-        RangeHeader h = RangeHeader.parse("bytes=500-599,0-99,50-149", MAX);
+        // Adjacent but not overlapping: kept as asked, in order (BITS rejects merged answers).
+        RangeHeader h = RangeHeader.parse("bytes=500-599,0-99,100-149", MAX);
         assertTrue(h.isMultiple());
-        assertEquals(List.of(RangeSpec.closed(500, 599), RangeSpec.closed(0, 99), RangeSpec.closed(50, 149)), h.specs());
-        assertEquals(List.of(new ByteRange(500, 599), new ByteRange(0, 99), new ByteRange(50, 149)), h.resolve(1000));
+        assertEquals(List.of(RangeSpec.closed(500, 599), RangeSpec.closed(0, 99), RangeSpec.closed(100, 149)), h.specs());
+        assertEquals(List.of(new ByteRange(500, 599), new ByteRange(0, 99), new ByteRange(100, 149)), h.resolve(1000));
+    }
+
+    @Test
+    void overlappingRangesAreCoalescedSoNoResponseExceedsTheObject() {
+        assertEquals(List.of(new ByteRange(0, 149), new ByteRange(500, 599)),
+                RangeHeader.parse("bytes=500-599,0-99,50-149", MAX).resolve(1000));
+        String manyWhole = "bytes=" + String.join(",", java.util.Collections.nCopies(100, "0-"));
+        assertEquals(List.of(new ByteRange(0, 999)), RangeHeader.parse(manyWhole, 100).resolve(1000));
+        String manyFirst = "bytes=" + String.join(",", java.util.Collections.nCopies(100, "0-0"));
+        assertEquals(List.of(new ByteRange(0, 0)), RangeHeader.parse(manyFirst, 100).resolve(1000));
+        assertEquals(List.of(new ByteRange(900, 999)), RangeHeader.parse("bytes=-100,950-", MAX).resolve(1000));
     }
 
     @Test

@@ -238,4 +238,34 @@ class SecretsNotLoggedTest {
     private static String shorten(String s) {
         return s.length() > 12 ? s.substring(0, 12) + "..." : s;
     }
+
+    /**
+     * An upload session id is the session's capability (whoever has it can write into or cancel
+     * the upload): logs show it as {@code upload#<8 hex>} only, through its whole life.
+     */
+    @Test
+    void uploadSessionIdsAreLoggedAsShortHashes(@org.junit.jupiter.api.io.TempDir Path state) throws Exception {
+        try (S3Server s3 = new S3Server()) {
+            s3.createBucket("uploads-log");
+            BitsBridgeServer p = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("uploads-log").endpoint(s3.endpoint())
+                    .stateDir(state).allowUpload(true).build(), s3.credentials()).start();
+            proxies.add(p);
+            byte[] data = new byte[300_000];
+            new java.util.Random(5).nextBytes(data);
+            String id;
+            try (dev.bitsbridge.proxy.testing.BitsUploadClient bits =
+                    new dev.bitsbridge.proxy.testing.BitsUploadClient(p.port())) {
+                id = bits.createSession("/logged.bin").header("BITS-Session-Id");
+                assertEquals(200, bits.fragment("/logged.bin", id, data, 0, data.length).status());
+                assertEquals(200, bits.close("/logged.bin", id).status());
+                String other = bits.createSession("/cancelled.bin").header("BITS-Session-Id");
+                assertEquals(200, bits.cancel("/cancelled.bin", other).status());
+            }
+            String bare = id.replace("{", "").replace("}", "");
+            String all = String.join("\n", captured);
+            assertTrue(all.contains(dev.bitsbridge.proxy.state.LogIds.of("upload", id) + " created"), all);
+            assertTrue(all.contains(dev.bitsbridge.proxy.state.LogIds.of("upload", id) + " completed"), all);
+            assertFalse(all.toUpperCase().contains(bare.toUpperCase()), "a session id reached the log: " + all);
+        }
+    }
 }
