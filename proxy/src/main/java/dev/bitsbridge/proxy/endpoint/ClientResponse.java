@@ -188,6 +188,28 @@ public final class ClientResponse {
         full(ErrorResponses.of(ctx.alloc(), error.status(), detail == null ? error.message() : detail, extra));
     }
 
+    /**
+     * An error after which the connection is closed, whatever keep-alive said: the request cannot
+     * be read to its end (a malformed body), so no next request could be found in the stream.
+     */
+    public void errorAndClose(BridgeError error, String detail) {
+        if (state != State.PENDING) {
+            abort();
+            return;
+        }
+        state = State.DONE;
+        FullHttpResponse r = ErrorResponses.of(ctx.alloc(), error.status(), detail == null ? error.message() : detail,
+                null);
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (headRequest) {
+            r.content().clear();
+        }
+        ctx.writeAndFlush(r).addListener(f -> {
+            complete(false);
+            ctx.channel().close();
+        });
+    }
+
     /** Writes body bytes and flushes; ownership of {@code data} passes to Netty. */
     public void body(ByteBuf data) {
         if (state != State.HEAD_SENT) {

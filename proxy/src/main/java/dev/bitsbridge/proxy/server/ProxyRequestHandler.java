@@ -105,6 +105,16 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         if (msg instanceof HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                // A malformed chunk: the rest of the stream cannot be framed, so no later request
+                // can be found in it. Answer if nothing was sent yet, and close.
+                String why = String.valueOf(content.decoderResult().cause());
+                content.release();
+                body.onClose();
+                response.errorAndClose(BridgeError.BAD_REQUEST, "the request body is malformed: "
+                        + why.substring(why.lastIndexOf(':') + 1).strip());
+                return;
+            }
             body.onContent(ctx, content);
             return;
         }

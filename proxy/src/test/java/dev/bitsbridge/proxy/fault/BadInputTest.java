@@ -112,6 +112,18 @@ class BadInputTest {
     }
 
     @Test
+    void aMalformedChunkedBodyGets400AndCloseNotAHang() throws IOException {
+        String token = fx.proxy().adminToken();
+        // To an endpoint that collects its body, and to a download whose body is dropped.
+        RawHttp.Response r = refusedAndClosed("POST /_bitsbridge/links HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\nZZ-not-a-size\r\n", 400);
+        assertTrue(r.text().contains("malformed"), r.text());
+        refusedAndClosed("GET /obj HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "nonsense\r\n", 400);
+    }
+
+    @Test
     void invalidPercentEncodingGets400() throws IOException {
         for (String path : List.of("/%zz", "/obj%", "/%4", "/a%00b", "/%C0%AF")) {
             RawHttp.Response r = RawHttp.exchange(fx.port(), RawHttp.get(path));
