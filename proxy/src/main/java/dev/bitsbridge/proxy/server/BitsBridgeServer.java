@@ -141,7 +141,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         Function<String, ObjectSource> keySource = null;
         if (config.urlVendor() != null) {
             UrlVendor vendor = new UrlVendor(config.urlVendor(), config.urlVendorHeaders(), allowlist,
-                    config.upstreamTimeout(), clock);
+                    config.upstreamTimeout(), clock, config.security().vendorCacheEntries());
             keySource = key -> new VendedObjectSource(caller, vendor, key);
         }
         readAhead = new ReadAhead(config.parallelConnections(), config.partSize(), config.readAheadMemory());

@@ -17,9 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +44,7 @@ public final class UrlVendor {
     private final Duration timeout;
     private final HttpClient http;
     private final Clock clock;
-    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final LruCache<String, Cached> cache;
 
     private record Cached(PresignedUrl url, Instant reuseUntil) {
     }
@@ -58,6 +56,13 @@ public final class UrlVendor {
 
     /** @param clock decides when a cached URL is replaced */
     public UrlVendor(URI vendor, List<String> headers, UpstreamAllowlist allowlist, Duration timeout, Clock clock) {
+        this(vendor, headers, allowlist, timeout, clock, 1_000);
+    }
+
+    /** @param cacheEntries vended URLs kept at most (least recently used dropped first) */
+    public UrlVendor(URI vendor, List<String> headers, UpstreamAllowlist allowlist, Duration timeout, Clock clock,
+            int cacheEntries) {
+        this.cache = new LruCache<>(cacheEntries);
         this.vendor = vendor;
         this.headers = headers.stream().map(UrlVendor::splitHeader).toList();
         this.allowlist = allowlist;
