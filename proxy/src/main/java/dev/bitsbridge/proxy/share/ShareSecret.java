@@ -3,7 +3,6 @@ package dev.bitsbridge.proxy.share;
 import dev.bitsbridge.proxy.state.StateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -148,20 +147,6 @@ public final class ShareSecret {
 
     /** Publishes the file only if none exists, so concurrent first uses end with one key. */
     private static void create(Path f, List<byte[]> keys) throws IOException {
-        Path tmp = f.resolveSibling("." + FILE + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
-        try {
-            StateFiles.write(tmp, format(keys));
-            try {
-                Files.createLink(f, tmp);
-            } catch (FileAlreadyExistsException e) {
-                // another process won; use its key
-            } catch (UnsupportedOperationException | IOException e) {
-                if (!Files.exists(f)) {
-                    Files.move(tmp, f);
-                }
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        StateFiles.createIfAbsent(f, format(keys)); // another process may win: its key is used
     }
 }

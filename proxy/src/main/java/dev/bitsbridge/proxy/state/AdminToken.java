@@ -2,7 +2,6 @@ package dev.bitsbridge.proxy.state;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -36,22 +35,7 @@ public final class AdminToken {
     public static AdminToken open(Path stateDir) throws IOException {
         Path f = StateFiles.ensureDir(stateDir).resolve(FILE);
         if (!Files.exists(f)) {
-            Path tmp = f.resolveSibling("." + FILE + "." + Long.toHexString(RANDOM.nextLong()));
-            try {
-                StateFiles.write(tmp, (newToken() + "\n").getBytes(StandardCharsets.US_ASCII));
-                try {
-                    // A hard link fails if the file exists: two processes starting at once agree.
-                    Files.createLink(f, tmp);
-                } catch (FileAlreadyExistsException e) {
-                    // the other one won
-                } catch (UnsupportedOperationException | IOException e) {
-                    if (!Files.exists(f)) {
-                        Files.move(tmp, f);
-                    }
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            StateFiles.createIfAbsent(f, (newToken() + "\n").getBytes(StandardCharsets.US_ASCII));
         }
         String t = Files.readString(f, StandardCharsets.US_ASCII).trim();
         if (t.length() < 16) {

@@ -95,4 +95,29 @@ public final class StateFiles {
         return FileSystems.getDefault().supportedFileAttributeViews().contains("posix") && p.getFileSystem()
                 .supportedFileAttributeViews().contains("posix");
     }
+
+    /**
+     * Publishes {@code content} as {@code f} only if no such file exists, written whole and
+     * owner-only first: two processes starting at once on one state folder end with one file (a
+     * hard link fails if the name exists; where links are not supported, a move does the job).
+     */
+    public static void createIfAbsent(Path f, byte[] content) throws IOException {
+        Path tmp = f.resolveSibling("." + f.getFileName() + "." + Long.toHexString(TMP_NAMES.nextLong()) + ".tmp");
+        try {
+            write(tmp, content);
+            try {
+                Files.createLink(f, tmp);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // another process won: its file stands
+            } catch (UnsupportedOperationException | IOException e) {
+                if (!Files.exists(f)) {
+                    Files.move(tmp, f);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static final java.util.Random TMP_NAMES = new java.security.SecureRandom();
 }

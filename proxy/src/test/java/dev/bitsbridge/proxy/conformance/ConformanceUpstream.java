@@ -28,52 +28,24 @@ interface ConformanceUpstream extends AutoCloseable {
     static ConformanceUpstream s3proxy() throws Exception {
         S3Server s = new S3Server();
         s.createBucket(BUCKET);
-        return new ConformanceUpstream() {
-            public String name() {
-                return "s3proxy";
-            }
-
-            public URI endpoint() {
-                return s.endpoint();
-            }
-
-            public AwsCredentialsProvider credentials() {
-                return s.credentials();
-            }
-
-            public S3Client client() {
-                return s.client();
-            }
-
-            public void close() throws Exception {
-                s.close();
-            }
-        };
+        return of("s3proxy", s.endpoint(), s.credentials(), s.client(), s);
     }
 
     /** s3rver as a child process; skips the calling tests where it is not installed. */
     static ConformanceUpstream s3rver() throws Exception {
         S3rver s = new S3rver(BUCKET);
-        return new ConformanceUpstream() {
-            public String name() {
-                return "s3rver";
-            }
+        return of("s3rver", s.endpoint(), s.credentials(), s.client(), s);
+    }
 
-            public URI endpoint() {
-                return s.endpoint();
-            }
-
-            public AwsCredentialsProvider credentials() {
-                return s.credentials();
-            }
-
-            public S3Client client() {
-                return s.client();
-            }
-
+    private static ConformanceUpstream of(String name, URI endpoint, AwsCredentialsProvider credentials,
+            S3Client client, AutoCloseable server) {
+        record Upstream(String name, URI endpoint, AwsCredentialsProvider credentials, S3Client client,
+                AutoCloseable server) implements ConformanceUpstream {
+            @Override
             public void close() throws Exception {
-                s.close();
+                server.close();
             }
-        };
+        }
+        return new Upstream(name, endpoint, credentials, client, server);
     }
 }
