@@ -212,6 +212,7 @@ class OperationsCliTest {
                 assertEquals("bytes=0-99", access.path("range").asText());
                 assertEquals("Microsoft BITS/7.8", access.path("user_agent").asText());
                 assertFalse(access.path("upstream_request_id").asText().isEmpty(), access.toString());
+                assertEquals("127.0.0.1", access.path("client").asText(), "the client's address: " + access);
                 assertTrue(seen.stream().anyMatch(l -> l.contains("\"level\":\"DEBUG\"")), "--log-level from the env");
                 assertFalse(String.join("\n", seen).contains("never-logged"));
                 assertFalse(String.join("\n", seen).contains(s3.secretKey()));

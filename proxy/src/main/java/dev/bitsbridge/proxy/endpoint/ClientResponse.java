@@ -68,6 +68,13 @@ public final class ClientResponse {
      */
     public static final AttributeKey<String> UPSTREAM_REQUEST_ID = AttributeKey.valueOf("bitsbridge.upstreamRequestId");
 
+    /**
+     * Why the current request failed, as the one line its error response says (never a secret:
+     * these are the proxy's own messages and S3's error message). The access log writes it with
+     * the request. Reset per request.
+     */
+    public static final AttributeKey<String> FAILURE = AttributeKey.valueOf("bitsbridge.failure");
+
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
     private final boolean headRequest;
@@ -185,6 +192,7 @@ public final class ClientResponse {
             abort();
             return;
         }
+        ctx.channel().attr(FAILURE).set(detail == null ? error.message() : detail);
         full(ErrorResponses.of(ctx.alloc(), error.status(), detail == null ? error.message() : detail, extra));
     }
 

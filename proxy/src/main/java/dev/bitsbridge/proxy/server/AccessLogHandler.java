@@ -55,6 +55,7 @@ final class AccessLogHandler extends ChannelDuplexHandler {
             status = 0;
             bytes = 0;
             ctx.channel().attr(ClientResponse.UPSTREAM_REQUEST_ID).set(null);
+            ctx.channel().attr(ClientResponse.FAILURE).set(null);
         }
         ctx.fireChannelRead(msg);
     }
@@ -102,16 +103,48 @@ final class AccessLogHandler extends ChannelDuplexHandler {
         if (ACCESS.isInfoEnabled()) {
             long ms = (System.nanoTime() - startNanos) / 1_000_000;
             String requestId = ctx == null ? null : ctx.channel().attr(ClientResponse.UPSTREAM_REQUEST_ID).get();
+            String client = client();
             ACCESS.atInfo()
                     .addKeyValue("method", method).addKeyValue("path", path)
                     .addKeyValue("status", status).addKeyValue("bytes", bytes).addKeyValue("duration_ms", ms)
                     .addKeyValue("range", range).addKeyValue("user_agent", userAgent)
-                    .addKeyValue("upstream_request_id", requestId).addKeyValue("note", note)
-                    .log("{} {} {} {} {}ms range=\"{}\" ua=\"{}\" s3id={}{}", method, path, status == 0 ? "-" : status,
-                            bytes, ms, range == null ? "-" : range,
+                    .addKeyValue("upstream_request_id", requestId).addKeyValue("client", client)
+                    .addKeyValue("note", note)
+                    .log("{} {} {} {} {}ms range=\"{}\" ua=\"{}\" s3id={} client={}{}", method, path,
+                            status == 0 ? "-" : status, bytes, ms, range == null ? "-" : range,
                             userAgent == null ? "-" : userAgent.replace('"', '\''),
-                            requestId == null ? "-" : requestId, note == null ? "" : " " + note);
+                            requestId == null ? "-" : requestId, client, note == null ? "" : " " + note);
         }
+        logFailure();
+    }
+
+    /**
+     * A failed request also gets a line of its own with the cause, at WARN for the proxy's or S3's
+     * failures (5xx) and at INFO for refusals (4xx), so an operator sees why without matching
+     * statuses to code: what S3 said (its error message, as the client got it), a connect, TLS or
+     * timeout failure, and S3's request id for AWS support. Client aborts are not failures.
+     */
+    private void logFailure() {
+        String why = ctx == null ? null : ctx.channel().attr(ClientResponse.FAILURE).getAndSet(null);
+        if (why == null || status < 400) {
+            return;
+        }
+        String requestId = ctx.channel().attr(ClientResponse.UPSTREAM_REQUEST_ID).get();
+        org.slf4j.spi.LoggingEventBuilder b = status >= 500 ? FAILURES.atWarn() : FAILURES.atInfo();
+        b.addKeyValue("method", method).addKeyValue("path", path).addKeyValue("status", status)
+                .addKeyValue("upstream_request_id", requestId).addKeyValue("client", client())
+                .log("{} {} failed with {}: {} (s3id={})", method, path, status, why,
+                        requestId == null ? "-" : requestId);
+    }
+
+    /** Failures with their cause; a logger of its own so operators can route or silence it. */
+    static final Logger FAILURES = LoggerFactory.getLogger("bitsbridge.failures");
+
+    private String client() {
+        if (ctx != null && ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a) {
+            return a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        }
+        return "-";
     }
 
     static String pathOnly(String uri) {

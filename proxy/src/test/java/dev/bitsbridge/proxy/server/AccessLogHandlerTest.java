@@ -90,7 +90,7 @@ class AccessLogHandlerTest {
 
         assertEquals(1, lines().size(), lines().toString());
         String line = lines().get(0);
-        assertTrue(line.matches("GET /dir/file\\.msi 206 5 \\d+ms range=\"bytes=0-4\" ua=\"Microsoft BITS/7\\.8 'quoted'\" s3id=-"),
+        assertTrue(line.matches("GET /dir/file\\.msi 206 5 \\d+ms range=\"bytes=0-4\" ua=\"Microsoft BITS/7\\.8 'quoted'\" s3id=- client=-"),
                 line);
         assertFalse(line.contains("secret") || line.contains("token") || line.contains("?"), line);
     }
