@@ -80,6 +80,7 @@ public final class ClientResponse {
     private final boolean headRequest;
     private final Completion completion;
     private State state = State.PENDING;
+    private String publicBase = "http://127.0.0.1";
     private boolean completed;
     private Runnable onWritable;
     private DeliveryListener delivery;
@@ -96,6 +97,16 @@ public final class ClientResponse {
 
     public ChannelHandlerContext ctx() {
         return ctx;
+    }
+
+    /** The base of URLs handed out in answer to this request ({@code http://host[:port]}). */
+    public String publicBase() {
+        return publicBase;
+    }
+
+    /** Set by the server from the request's Host and {@code --public-host}. */
+    public void publicBase(String base) {
+        this.publicBase = base;
     }
 
     public boolean headRequest() {

@@ -80,7 +80,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
             if (l == null) {
                 JsonResponses.error(out, BridgeError.NOT_FOUND, "no such link");
             } else {
-                JsonResponses.send(out, HttpResponseStatus.OK, describe(l, req).toString());
+                JsonResponses.send(out, HttpResponseStatus.OK, describe(l, out).toString());
             }
         } else if (m.equals(HttpMethod.PUT)) {
             replace(req, id, body, out);
@@ -136,7 +136,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
         String n = name;
         mutate(out, () -> store.create(url, n), l -> {
             log.info("{} registered for {}", dev.bitsbridge.proxy.state.LogIds.of("link", l.id()), url.redacted());
-            JsonResponses.send(out, HttpResponseStatus.CREATED, describe(l, req).toString(),
+            JsonResponses.send(out, HttpResponseStatus.CREATED, describe(l, out).toString(),
                     new DefaultHttpHeaders().set(HttpHeaderNames.LOCATION, LINKS + "/" + l.id()));
         });
     }
@@ -155,7 +155,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
                 JsonResponses.error(out, BridgeError.NOT_FOUND, "no such link");
             } else {
                 log.info("{} now points at {}", dev.bitsbridge.proxy.state.LogIds.of("link", id), url.redacted());
-                JsonResponses.send(out, HttpResponseStatus.OK, describe(l, req).toString());
+                JsonResponses.send(out, HttpResponseStatus.OK, describe(l, out).toString());
             }
         });
     }
@@ -184,11 +184,11 @@ public final class LinkEndpoints implements ProxyEndpoint {
         return name.chars().noneMatch(c -> c < 0x20 || c == 0x7f || c == '/' || c == '\\');
     }
 
-    private ObjectNode describe(Link l, HttpRequest req) {
+    private ObjectNode describe(Link l, ClientResponse out) {
         ObjectNode n = Json.mapper().createObjectNode();
         n.put("id", l.id());
         n.put("name", l.name());
-        n.put("url", "http://" + req.headers().get(HttpHeaderNames.HOST, "127.0.0.1") + SERVE + l.id() + "/"
+        n.put("url", out.publicBase() + SERVE + l.id() + "/"
                 + dev.bitsbridge.proxy.s3.S3Paths.encodeQueryComponent(l.name()));
         n.put("upstream", l.upstream().redacted());
         if (l.upstream().expires() != null) {

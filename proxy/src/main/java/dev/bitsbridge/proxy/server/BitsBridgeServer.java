@@ -175,7 +175,8 @@ public final class BitsBridgeServer implements AutoCloseable {
         ShareGate shares = shareGate(keyMapper, downloads, endpoints);
         adminToken = config.stateDir() == null ? AdminToken.ephemeral() : AdminToken.open(config.stateDir());
         context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints, config.allowUpload()),
-                uploadEndpoint, shares, new AdminGate(adminToken, config.requireToken()), transfers, metrics);
+                uploadEndpoint, shares, new AdminGate(adminToken, config.requireToken()), transfers, metrics,
+                new dev.bitsbridge.proxy.http.PublicBase(config.publicHosts(), this::port));
         UpstreamClient up = upstream;
         ServerContext ctx = context;
         metrics.gauge("bitsbridge.transfers.active", "Responses in progress", transfers, TransferRegistry::activeCount);

@@ -33,7 +33,9 @@ final class ServerContext {
     private final AdminGate admin;
 
     ServerContext(KeyMapper keyMapper, Downloads downloads, ProxyEndpoints endpoints, StreamingEndpoint uploads,
-            ShareGate shares, AdminGate admin, TransferRegistry transfers, ProxyEvents events) {
+            ShareGate shares, AdminGate admin, TransferRegistry transfers, ProxyEvents events,
+            dev.bitsbridge.proxy.http.PublicBase publicBase) {
+        this.publicBase = publicBase;
         this.admin = admin;
         this.shares = shares;
         this.transfers = transfers;
@@ -42,6 +44,13 @@ final class ServerContext {
         this.downloads = downloads;
         this.endpoints = endpoints;
         this.uploads = uploads;
+    }
+
+    private final dev.bitsbridge.proxy.http.PublicBase publicBase;
+
+    /** The base of URLs handed out (the Host, or a --public-host name). */
+    dev.bitsbridge.proxy.http.PublicBase publicBase() {
+        return publicBase;
     }
 
     /** The BITS upload endpoint, or null when uploads are off. */

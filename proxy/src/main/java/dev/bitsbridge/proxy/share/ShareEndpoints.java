@@ -77,7 +77,7 @@ public final class ShareEndpoints implements ProxyEndpoint {
             return null;
         }
         String base = in.hasNonNull("base_url") ? in.get("base_url").asText()
-                : "http://" + req.headers().get(HttpHeaderNames.HOST, "127.0.0.1");
+                : out.publicBase();
         String token = links.sign(t);
         ObjectNode n = Json.mapper().createObjectNode();
         n.put("url", url(base, key, token));

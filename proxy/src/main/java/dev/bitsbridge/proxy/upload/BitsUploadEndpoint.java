@@ -99,8 +99,7 @@ public final class BitsUploadEndpoint implements StreamingEndpoint {
         r.headers().set("BITS-Packet-Type", "Ack");
         for (Map.Entry<String, String> h : reply.headers().entrySet()) {
             if (h.getKey().equals(FragmentWriter.REPLY_MARKER)) {
-                String host = req == null ? null : req.headers().get(HttpHeaderNames.HOST);
-                r.headers().set("BITS-Reply-URL", "http://" + (host == null ? "127.0.0.1" : host) + h.getValue());
+                r.headers().set("BITS-Reply-URL", out.publicBase() + h.getValue());
             } else {
                 r.headers().set(h.getKey(), h.getValue());
             }

@@ -284,6 +284,15 @@ class ShareLinksIntegrationTest {
     }
 
     @Test
+    void withPublicHostTheUrlsHandedOutNameItNotTheHostTheyWereMintedFrom() throws Exception {
+        proxy = fx.startProxy(b -> b.stateDir(state).publicHosts(List.of("files.example.lan")));
+        Response r = post("/_bitsbridge/shares", "{\"key\": \"setup.exe\", \"expires\": \"10m\"}");
+        assertEquals(201, r.status(), r.toString());
+        String url = Json.mapper().readTree(r.body()).get("url").asText();
+        assertTrue(url.startsWith("http://files.example.lan:" + proxy.port() + "/setup.exe?token=v1."), url);
+    }
+
+    @Test
     void theServerMintsLinksForApplications() throws Exception {
         String json = "{\"key\": \"setup.exe\", \"expires\": \"10m\", \"once\": true}";
         Response r = post("/_bitsbridge/shares", json);
