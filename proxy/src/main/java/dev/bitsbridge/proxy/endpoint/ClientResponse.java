@@ -80,7 +80,8 @@ public final class ClientResponse {
     private final boolean headRequest;
     private final Completion completion;
     private State state = State.PENDING;
-    private String publicBase = "http://127.0.0.1";
+    private dev.bitsbridge.proxy.http.PublicBase publicBase;
+    private String host;
     private boolean completed;
     private Runnable onWritable;
     private DeliveryListener delivery;
@@ -101,12 +102,16 @@ public final class ClientResponse {
 
     /** The base of URLs handed out in answer to this request ({@code http://host[:port]}). */
     public String publicBase() {
-        return publicBase;
+        return publicBase == null ? "http://127.0.0.1" : publicBase.of(host);
     }
 
-    /** Set by the server from the request's Host and {@code --public-host}. */
-    public void publicBase(String base) {
-        this.publicBase = base;
+    /**
+     * Set by the server: the rule for URLs handed out and the request's Host. Kept, not applied:
+     * only the few requests that hand out a URL pay for building one.
+     */
+    public void publicBase(dev.bitsbridge.proxy.http.PublicBase rule, String hostHeader) {
+        this.publicBase = rule;
+        this.host = hostHeader;
     }
 
     public boolean headRequest() {

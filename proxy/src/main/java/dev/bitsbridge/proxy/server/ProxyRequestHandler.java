@@ -125,7 +125,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
         boolean keepAlive = HttpUtil.isKeepAlive(req) && !server.draining();
         response = new ClientResponse(ctx, keepAlive, req.method().equals(HttpMethod.HEAD), this::responseDone);
         body = RequestBodies.discard(this, response); // unless the route below needs the body
-        response.publicBase(server.publicBase().of(req.headers().get(HttpHeaderNames.HOST)));
+        response.publicBase(server.publicBase(), req.headers().get(HttpHeaderNames.HOST));
         if (req.method().equals(HttpMethod.OPTIONS)) {
             server.endpoints().options(response); // before the path: OPTIONS * has none
             return;

@@ -285,7 +285,7 @@ public final class UploadService implements AutoCloseable {
     /** The fragment's body is in: make it durable, upload full parts, complete after the last byte. */
     Reply finishFragment(UploadSession s, FragmentRange range, FileChannel ch) {
         synchronized (s) {
-            try {
+            return answered(s, () -> {
                 ch.force(false);
                 ch.close();
                 s.touched(clock.instant());
@@ -295,22 +295,25 @@ public final class UploadService implements AutoCloseable {
                     store.save(s);
                     return Replies.ack(s, received, false);
                 }
-            } catch (IOException e) {
-                log.error("upload session {}: {}", s.logId(), e.toString());
-                return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
-            } catch (NotVerified e) {
-                return notVerified(s, e);
-            } catch (During e) {
-                return upstreamFailed(s, e);
-            }
-            return completeSafely(s);
+                return complete(s);
+            });
         }
     }
 
     /** {@link #complete}, with its failures turned into answers. Called with the session locked. */
     private Reply completeSafely(UploadSession s) {
+        return answered(s, () -> complete(s));
+    }
+
+    /** A step of a session's work that may fail on disk, in S3, or in S3's answer. */
+    private interface Step {
+        Reply run() throws IOException, NotVerified;
+    }
+
+    /** Runs {@code step}, its failures turned into the answers BITS gets. Called with the session locked. */
+    private Reply answered(UploadSession s, Step step) {
         try {
-            return complete(s);
+            return step.run();
         } catch (IOException e) {
             log.error("upload session {}: {}", s.logId(), e.toString());
             return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
