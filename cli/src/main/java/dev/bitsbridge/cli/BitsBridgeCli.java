@@ -101,6 +101,7 @@ public final class BitsBridgeCli implements Runnable {
             root.configFile.checkNames(known);
         }
         cmd.setDefaultValueProvider(root.environment);
+        HelpLayout.apply(cmd);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);

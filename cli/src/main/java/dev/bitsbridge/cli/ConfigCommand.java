@@ -30,7 +30,7 @@ final class ConfigCommand implements Runnable {
      * {@code bitsbridge config show [serve options]}: the effective value of every serve option,
      * where it came from, secrets masked. The output is itself a valid config file.
      */
-    @Command(name = "show", description = "Print the effective serve configuration (secrets masked) and where each"
+    @Command(name = "show", abbreviateSynopsis = true, description = "Print the effective serve configuration (secrets masked) and where each"
             + " value comes from: command line, BITSBRIDGE_* environment, config file, or default.",
             footerHeading = "%nExamples:%n",
             footer = {

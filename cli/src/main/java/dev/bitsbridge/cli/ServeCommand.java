@@ -24,9 +24,9 @@ import picocli.CommandLine.Spec;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /** {@code bitsbridge serve}: runs the proxy until SIGTERM or Ctrl-C, then drains and exits 0. */
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         versionProvider = ManifestVersionProvider.class,
-        description = "Serve S3 objects to BITS jobs and download tools on http://127.0.0.1:PORT/<key>.",
+        description = "Serve S3 objects on http://127.0.0.1:PORT/<key> to BITS jobs and download tools.",
         footerHeading = "%nExamples:%n",
         footer = {
             "  bitsbridge serve --bucket my-bucket --region eu-west-1",
@@ -134,7 +134,8 @@ public class ServeCommand implements Callable<Integer> {
 
     static final class Presigned {
         @Option(names = "--state-dir", paramLabel = "DIR",
-                description = "Where links, the share-link secret and upload sessions are kept (default: ~/.bitsbridge, %%LOCALAPPDATA%%\\bitsbridge on Windows).")
+                description = {"Where links, the share-link secret and upload sessions are kept (default: ~/.bitsbridge;",
+                    "on Windows %%LOCALAPPDATA%%\\bitsbridge)."})
         Path stateDir;
 
         @Option(names = "--url-vendor", paramLabel = "URL",
@@ -146,8 +147,9 @@ public class ServeCommand implements Callable<Integer> {
         List<String> urlVendorHeaders = new ArrayList<>();
 
         @Option(names = "--allow-upstream", paramLabel = "HOST[:PORT]", split = ",",
-                description = "Another host links and vendors may point at (repeatable): HOST[:PORT] or http(s)://HOST[:PORT]."
-                        + " S3 host names over https and --endpoint are always allowed.")
+                description = {"Another host links and vendors may point at (repeatable):",
+                    "HOST[:PORT] or http(s)://HOST[:PORT].",
+                    "S3 host names over https and --endpoint are always allowed."})
         List<String> allowUpstream = new ArrayList<>();
 
         @Option(names = "--allow-private-upstream",
@@ -158,13 +160,15 @@ public class ServeCommand implements Callable<Integer> {
 
     static final class Sharing {
         @Option(names = "--require-token",
-                description = "Serve objects only with a valid share-link token (?token= or Authorization: Bearer)."
-                        + " The proxy's own endpoints always need the admin token (<state-dir>/admin-token).")
+                description = {"Serve objects only with a valid share-link token,",
+                    "in ?token= or Authorization: Bearer. The proxy's own endpoints always need the admin token",
+                    "(<state-dir>/admin-token)."})
         boolean requireToken;
 
         @Option(names = "--share-spent-markers",
-                description = "Record spent one-time links as objects under .bitsbridge/spent/ in the bucket"
-                        + " (conditional writes), so proxies sharing a bucket and a secret agree.")
+                description = {"Record spent one-time links as objects under",
+                    ".bitsbridge/spent/ in the bucket (conditional writes), so proxies sharing a bucket and a secret"
+                            + " agree."})
         boolean spentMarkers;
     }
 

@@ -39,8 +39,9 @@ import picocli.CommandLine.Spec;
             "  bitsbridge share incoming/log.zip --upload --expires 1d      (a BITS upload link)",
             "  bitsbridge share --rotate-secret --keep-previous",
             "",
-            "The proxy that serves the link must use the same --state-dir; with 'serve --require-token'",
-            "only requests with a valid link get objects. See docs/sharing.md."})
+            "The proxy that serves the link must use the same --state-dir; with",
+            "'serve --require-token' only requests with a valid link get objects.",
+            "See docs/sharing.md."})
 public class ShareCommand implements Callable<Integer> {
 
     @Spec
@@ -70,7 +71,8 @@ public class ShareCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Where the secret is (created on first use; default: ~/.bitsbridge, %%LOCALAPPDATA%%\\bitsbridge on Windows).")
+            description = {"Where the secret is (created on first use; default: ~/.bitsbridge;",
+                "on Windows %%LOCALAPPDATA%%\\bitsbridge)."})
     Path stateDir;
 
     @Option(names = "--rotate-secret",
