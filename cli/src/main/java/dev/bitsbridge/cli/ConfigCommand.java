@@ -64,7 +64,7 @@ final class ConfigCommand implements Runnable {
                 } else {
                     value = root.environment.defaultValue(opt);
                     source = root.environment.sets(opt) ? "environment " + EnvironmentDefaults.variable(opt.longestName())
-                            : root.configFile.sets(opt) ? "config file" : "default";
+                            : root.configFile.sets(opt) ? "config file " + root.configFile.where(opt) : "default";
                 }
                 if (value == null && opt.arity().max() == 0) {
                     value = "false";
