@@ -383,9 +383,7 @@ public class ServeCommand implements Callable<Integer> {
         }
         markClassDataRecording();
         PrintWriter out = spec.commandLine().getOut();
-        out.println("bitsbridge serving on http://" + hostForUrl(config.bindAddress()) + ":" + server.port() + "/"
-                + (config.bucket() != null ? "<key>  (s3://" + config.bucket() + "/" + config.prefix() + "<key>)"
-                : config.urlVendor() != null ? "<key>  (URLs from the vendor)" : "<bucket>/<key>"));
+        out.println(banner(config, server.port()));
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onTermination(() -> {
@@ -394,6 +392,14 @@ public class ServeCommand implements Callable<Integer> {
         });
         stopped.await();
         return 0;
+    }
+
+    /** The line serve prints once listening: where clients go, and which S3 objects that is. */
+    static String banner(ProxyConfig config, int port) {
+        return "bitsbridge serving on http://" + hostForUrl(config.bindAddress()) + ":" + port + "/"
+                + (config.bucket() != null ? "<key>  (s3://" + config.bucket() + "/" + config.prefix() + "<key>)"
+                : config.urlVendor() != null ? "<key>  (URLs from the vendor)"
+                : "<bucket>/<key>" + (config.prefix().isEmpty() ? "" : "  (s3://<bucket>/" + config.prefix() + "<key>)"));
     }
 
     /**

@@ -54,6 +54,17 @@ class CliOptionsTest {
         assertEquals(64, d.security().maxConnectionsPerClient());
     }
 
+    /** The banner names the S3 objects served, with --prefix as a folder (was s3://b/installers<key>). */
+    @Test
+    void bannerShowsThePrefixAsAFolder() {
+        assertEquals("bitsbridge serving on http://127.0.0.1:8080/<key>  (s3://b/installers/<key>)",
+                ServeCommand.banner(serveConfig(Map.of(), "--bucket", "b", "--prefix", "installers"), 8080));
+        assertEquals("bitsbridge serving on http://127.0.0.1:9/<key>  (s3://b/<key>)",
+                ServeCommand.banner(serveConfig(Map.of(), "--bucket", "b"), 9));
+        assertEquals("bitsbridge serving on http://127.0.0.1:9/<bucket>/<key>  (s3://<bucket>/pub/<key>)",
+                ServeCommand.banner(serveConfig(Map.of(), "--prefix", "pub/"), 9));
+    }
+
     @Test
     void optionsMapOntoTheProxyConfiguration() {
         ProxyConfig c = serveConfig(Map.of(), "--bucket", "my-bucket", "--prefix", "releases/", "--region", "eu-west-1",

@@ -120,6 +120,24 @@ class OperationsCliTest {
                 + " (a repeatable option takes a comma-separated list)", err.toString().strip());
     }
 
+    /** Every serve option is in docs/configuration.md, with its environment variable. */
+    @Test
+    void everyServeOptionIsDocumented() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+        CommandLine cmd = BitsBridgeCli.commandLine(Map.of(), new PrintWriter(out), new PrintWriter(err));
+        List<String> missing = new java.util.ArrayList<>();
+        for (picocli.CommandLine.Model.OptionSpec o : cmd.getSubcommands().get("serve").getCommandSpec().options()) {
+            String name = o.longestName();
+            if (o.usageHelp() || o.versionHelp()) {
+                continue;
+            }
+            if (!doc.contains("`" + name) || !doc.contains("`" + EnvironmentDefaults.variable(name) + "`")) {
+                missing.add(name);
+            }
+        }
+        assertTrue(missing.isEmpty(), "not in docs/configuration.md (option and variable): " + missing);
+    }
+
     @Test
     void configShowPrintsSourcesAndMasksSecrets(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("c.conf"),
