@@ -158,7 +158,11 @@ public class ShareCommand implements Callable<Integer> {
                     + " give --base-url");
         }
         String tls = value.apply("--tls-cert");
-        return linkBase(value.apply("--bind"), port, value.apply("--public-host"), tls != null && !tls.isEmpty());
+        try {
+            return linkBase(value.apply("--bind"), port, value.apply("--public-host"), tls != null && !tls.isEmpty());
+        } catch (NumberFormatException e) {
+            throw bad("serve's --port is not a number: '" + port + "'; fix it or give --base-url");
+        }
     }
 
     /**
