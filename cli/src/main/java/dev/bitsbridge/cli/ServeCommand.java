@@ -135,7 +135,7 @@ public class ServeCommand implements Callable<Integer> {
     static final class Presigned {
         @Option(names = "--state-dir", paramLabel = "DIR",
                 description = {"Where links, the share-link secret and upload sessions are kept (default: ~/.bitsbridge;",
-                    "on Windows %%LOCALAPPDATA%%\\bitsbridge)."})
+                    "  on Windows %%LOCALAPPDATA%%\\bitsbridge)."})
         Path stateDir;
 
         @Option(names = "--url-vendor", paramLabel = "URL",
@@ -148,8 +148,8 @@ public class ServeCommand implements Callable<Integer> {
 
         @Option(names = "--allow-upstream", paramLabel = "HOST[:PORT]", split = ",",
                 description = {"Another host links and vendors may point at (repeatable):",
-                    "HOST[:PORT] or http(s)://HOST[:PORT].",
-                    "S3 host names over https and --endpoint are always allowed."})
+                    "  HOST[:PORT] or http(s)://HOST[:PORT].",
+                    "  S3 host names over https and --endpoint are always allowed."})
         List<String> allowUpstream = new ArrayList<>();
 
         @Option(names = "--allow-private-upstream",
@@ -161,13 +161,13 @@ public class ServeCommand implements Callable<Integer> {
     static final class Sharing {
         @Option(names = "--require-token",
                 description = {"Serve objects only with a valid share-link token,",
-                    "in ?token= or Authorization: Bearer. The proxy's own endpoints always need the admin token",
-                    "(<state-dir>/admin-token)."})
+                    "  in ?token= or Authorization: Bearer. The proxy's own endpoints always need the admin token",
+                    "  (<state-dir>/admin-token)."})
         boolean requireToken;
 
         @Option(names = "--share-spent-markers",
                 description = {"Record spent one-time links as objects under",
-                    ".bitsbridge/spent/ in the bucket (conditional writes), so proxies sharing a bucket and a secret"
+                    "  .bitsbridge/spent/ in the bucket (conditional writes), so proxies sharing a bucket and a secret"
                             + " agree."})
         boolean spentMarkers;
     }

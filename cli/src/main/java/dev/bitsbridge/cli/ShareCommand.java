@@ -72,7 +72,7 @@ public class ShareCommand implements Callable<Integer> {
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = {"Where the secret is (created on first use; default: ~/.bitsbridge;",
-                "on Windows %%LOCALAPPDATA%%\\bitsbridge)."})
+                "  on Windows %%LOCALAPPDATA%%\\bitsbridge)."})
     Path stateDir;
 
     @Option(names = "--rotate-secret",
