@@ -147,24 +147,13 @@ public final class LinkEndpoints implements ProxyEndpoint {
             JsonResponses.error(out, BridgeError.INVALID_BODY, "lifetime: " + e.getMessage());
             return;
         }
-        if (lifetime != null && (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(store.maxAge()) > 0)) {
-            JsonResponses.error(out, BridgeError.INVALID_BODY,
-                    "lifetime must be more than 0 and at most --link-max-age (" + Durations.format(store.maxAge()) + ")");
+        String refused = store.lifetimeRefusal(lifetime);
+        if (refused != null) {
+            JsonResponses.error(out, BridgeError.INVALID_BODY, refused);
             return;
         }
         String n = name;
-        mutate(out, () -> {
-            try {
-                return store.create(url, n, lifetime);
-            } catch (LinkStore.LimitReachedException e) {
-                return null; // create never answers null otherwise: null is "over the limit"
-            }
-        }, l -> {
-            if (l == null) {
-                JsonResponses.error(out, BridgeError.LINK_LIMIT, "at most " + store.maxLinks()
-                        + " links may be registered (--max-links): delete some or wait for them to expire");
-                return;
-            }
+        mutate(out, () -> store.create(url, n, lifetime), l -> {
             log.info("{} registered for {}", dev.bitsbridge.proxy.state.LogIds.of("link", l.id()), url.redacted());
             JsonResponses.send(out, HttpResponseStatus.CREATED, describe(l, out).toString(),
                     new DefaultHttpHeaders().set(HttpHeaderNames.LOCATION, LINKS + "/" + l.id()));
@@ -257,11 +246,14 @@ public final class LinkEndpoints implements ProxyEndpoint {
         out.onLoop(CompletableFuture.supplyAsync(() -> {
             try {
                 return change.get();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException | LinkStore.LimitReachedException e) {
+                throw new java.util.concurrent.CompletionException(e);
             }
         }, stateExecutor), (v, err) -> {
-            if (err != null) {
+            Throwable cause = err == null ? null : err.getCause();
+            if (cause instanceof LinkStore.LimitReachedException) {
+                JsonResponses.error(out, BridgeError.LINK_LIMIT, cause.getMessage());
+            } else if (err != null) {
                 log.error("link store write failed: {}", err.getCause() == null ? err : err.getCause().toString());
                 JsonResponses.error(out, BridgeError.STATE_NOT_WRITTEN, "the link store could not be written");
             } else {
@@ -272,6 +264,6 @@ public final class LinkEndpoints implements ProxyEndpoint {
 
     @FunctionalInterface
     private interface IoSupplier<T> {
-        T get() throws IOException;
+        T get() throws IOException, LinkStore.LimitReachedException;
     }
 }

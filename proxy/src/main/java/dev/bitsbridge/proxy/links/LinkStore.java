@@ -2,6 +2,7 @@ package dev.bitsbridge.proxy.links;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bitsbridge.proxy.config.Durations;
 import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.state.LogIds;
 import dev.bitsbridge.proxy.state.StateFiles;
@@ -114,6 +115,14 @@ public final class LinkStore {
         return maxAge;
     }
 
+    /** Why a registration's lifetime is refused, or null when it is fine (null: the default). */
+    public String lifetimeRefusal(Duration lifetime) {
+        if (lifetime == null || !lifetime.isNegative() && !lifetime.isZero() && lifetime.compareTo(maxAge) <= 0) {
+            return null;
+        }
+        return "lifetime must be more than 0 and at most --link-max-age (" + Durations.format(maxAge) + ")";
+    }
+
     /**
      * Registers a link.
      *
@@ -122,9 +131,9 @@ public final class LinkStore {
      */
     public synchronized Link create(PresignedUrl url, String name, Duration lifetime)
             throws IOException, LimitReachedException {
-        if (lifetime != null && (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(maxAge) > 0)) {
-            throw new IllegalArgumentException("lifetime must be more than 0 and at most --link-max-age ("
-                    + dev.bitsbridge.proxy.config.Durations.format(maxAge) + ")");
+        String refused = lifetimeRefusal(lifetime);
+        if (refused != null) {
+            throw new IllegalArgumentException(refused);
         }
         sweep();
         if (maxLinks > 0 && links.size() >= maxLinks) {
@@ -203,7 +212,13 @@ public final class LinkStore {
         Instant expiry = clock.instant().plus(maxAge);
         int n = 0;
         for (JsonNode node : root.path("links")) {
-            Link l = parse(node, expiry);
+            Link l;
+            try {
+                l = parse(node, expiry);
+            } catch (RuntimeException e) {
+                log.warn("not migrating an unreadable link of {}: {}", LEGACY_FILE, e.getClass().getSimpleName());
+                continue;
+            }
             if (!links.containsKey(l.id())) {
                 write(l);
                 links.put(l.id(), l);
