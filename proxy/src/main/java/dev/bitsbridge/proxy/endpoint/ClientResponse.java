@@ -137,7 +137,7 @@ public final class ClientResponse {
 
     /** The body about to be sent is the object's bytes from {@code first}, of {@code size} in all. */
     public void delivering(long first, long size) {
-        if (delivery != null && !headRequest) {
+        if (delivery != null && !headRequest && !completed) {
             deliveryFirst = first;
             deliverySize = size;
             meter = new DeliveryMeter();
@@ -153,6 +153,10 @@ public final class ClientResponse {
     private void sample() {
         if (meter != null) {
             meter.sample(SocketQueue.held(ctx.channel()));
+        }
+        if ((completed || !ctx.channel().isOpen()) && sampler != null) {
+            sampler.cancel(false); // never outlives its response, however that ended
+            sampler = null;
         }
     }
 
