@@ -156,6 +156,16 @@ public class ServeCommand implements Callable<Integer> {
                 description = "Let links and vendor URLs reach loopback, private and link-local addresses"
                         + " (refused by default: SSRF; --endpoint and IP-literal --allow-upstream entries always may).")
         boolean allowPrivateUpstream;
+
+        @Option(names = "--max-links", paramLabel = "N", defaultValue = "10000",
+                description = "Registered links at most; more get 507 until some are deleted or expire"
+                        + " (default: ${DEFAULT-VALUE}; 0: no limit).")
+        int maxLinks;
+
+        @Option(names = "--link-max-age", paramLabel = "DURATION", defaultValue = "30d", converter = DurationConverter.class,
+                description = "A registered link is dropped this long after its last change (registration or PUT"
+                        + " of a fresh URL), unless it named a shorter lifetime (default: ${DEFAULT-VALUE}).")
+        Duration linkMaxAge;
     }
 
     static final class Sharing {
@@ -356,7 +366,9 @@ public class ServeCommand implements Callable<Integer> {
                 .shareSpentMarkers(sharing.spentMarkers)
                 .security(SecurityConfig.DEFAULTS
                         .withAllowPrivateUpstream(presigned.allowPrivateUpstream)
-                        .withMaxConnectionsPerClient(limits.maxConnectionsPerClient));
+                        .withMaxConnectionsPerClient(limits.maxConnectionsPerClient)
+                        .withMaxLinks(presigned.maxLinks)
+                        .withLinkMaxAge(presigned.linkMaxAge));
     }
 
     private List<String> publicHosts() {
