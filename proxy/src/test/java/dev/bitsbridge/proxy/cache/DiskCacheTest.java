@@ -182,6 +182,11 @@ class DiskCacheTest {
         awaitIdle(p);
         assertEquals(gets, s3Gets(p), "no S3 request for a warm object within the window");
         assertTrue(p.cache().stats().bytesFromCache() >= 2L * DATA.length);
+        // What an operator sees (docs/cache.md#metrics).
+        assertTrue(metric(p, "bitsbridge_cache_hits_total") >= DATA.length / SLICE);
+        assertEquals(DATA.length, metric(p, "bitsbridge_cache_fetched_bytes_total"));
+        assertTrue(metric(p, "bitsbridge_cache_served_bytes_total") >= 2.0 * DATA.length);
+        assertTrue(metric(p, "bitsbridge_cache_size_bytes") > DATA.length);
     }
 
     @Test
