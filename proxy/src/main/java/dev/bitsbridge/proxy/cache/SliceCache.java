@@ -9,6 +9,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,12 +42,25 @@ public final class SliceCache {
 
     private static final Logger log = LoggerFactory.getLogger(SliceCache.class);
     private static final long DISK_LOG_INTERVAL_MS = 60_000;
+    static final int MAX_ENTRIES = 10_000;
 
     private final CacheConfig config;
     private final Clock clock;
     private final SliceStore store;
     private final CacheStats stats = new CacheStats();
-    private final ConcurrentHashMap<String, ObjectEntry> entries = new ConcurrentHashMap<>();
+    /**
+     * Versions known in memory, least recently used dropped past {@link #MAX_ENTRIES}: their
+     * metadata files stay, and are read again when the object is next asked for.
+     */
+    private final Map<String, ObjectEntry> entries = Collections.synchronizedMap(
+            new LinkedHashMap<>(1024, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, ObjectEntry> eldest) {
+                    return size() > MAX_ENTRIES;
+                }
+            });
     private final ConcurrentHashMap<String, CompletableFuture<ObjectEntry>> probes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, SliceFill> fills = new ConcurrentHashMap<>();
     private final AtomicLong lastDiskLog = new AtomicLong(Long.MIN_VALUE / 2);
@@ -272,7 +288,7 @@ public final class SliceCache {
     /** A slice failed its checksum or its header: dropped, to be fetched again. */
     void corrupt(ObjectEntry e, long index) {
         stats.corrupt();
-        log.warn("cache: a slice failed its checksum and was discarded; it is fetched again from S3");
+        log.warn("cache: a slice was unreadable or failed its checksum; discarded, it is fetched again from S3");
         store.discard(e.sliceKey(index));
     }
 
