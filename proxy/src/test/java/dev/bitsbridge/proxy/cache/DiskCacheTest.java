@@ -160,6 +160,28 @@ class DiskCacheTest {
     }
 
     @Test
+    void aStalledClientDoesNotHoldUpAnotherReadingTheSameColdSlices() throws Exception {
+        byte[] big = random(12 * 1024 * 1024 + 7, 15);
+        fx.s3().put("cache", "shared.bin", big);
+        BitsBridgeServer p = proxy(fx.newDir());
+        try (RawHttp slow = RawHttp.connect(p.port(), 16 * 1024)) {
+            slow.send(RawHttp.get("/shared.bin"));
+            assertEquals(200, slow.readHead().status());
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            assertTrue(slow.readBody(got, 64 * 1024)); // then it stops reading
+
+            RawHttp.Response fast = get(p, "/shared.bin");
+
+            assertEquals(200, fast.status());
+            assertArrayEquals(big, fast.body());
+            assertTrue(slow.readBody(got, big.length - 64 * 1024), "the stalled client resumes and completes");
+            assertArrayEquals(big, got.toByteArray());
+        }
+        awaitIdle(p);
+        assertEquals(big.length, p.cache().stats().bytesFromS3(), "each slice fetched once for both");
+    }
+
+    @Test
     void aSecondFetchWithinTheValidityWindowAsksS3Nothing() throws Exception {
         BitsBridgeServer p = proxy(fx.newDir());
         assertArrayEquals(DATA, get(p, "/data.bin").body());
