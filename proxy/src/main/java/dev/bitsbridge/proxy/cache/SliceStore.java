@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.cache;
 
+import dev.bitsbridge.proxy.state.StateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +46,8 @@ final class SliceStore {
         this.slices = dir.resolve("slices");
         this.meta = dir.resolve("meta");
         this.maxBytes = maxBytes;
+        // Owner-only where the file system allows: the slices are the objects' bytes.
+        StateFiles.ensureDir(dir);
         Files.createDirectories(slices);
         Files.createDirectories(meta);
         scan();
