@@ -232,16 +232,21 @@ public final class SliceCache {
                     stats.hit();
                     return new StoredSlice(o, e.sliceLength(index));
                 }
-                corrupt(e, index); // torn, truncated, or not this slice: fetched again below
+                if (Files.exists(store.sliceFile(key))) {
+                    corrupt(e, index); // torn, truncated, or not this slice: fetched again below
+                } else {
+                    store.discard(key); // evicted (or deleted by hand) since the index was read
+                }
+            }
+            if (!store.reserve(SliceFill.fileSize(e, index))) {
+                stats.bypassed();
+                return null; // no room beside the fills in flight
             }
             SliceFill started = startFill(e, index, origin, true);
             if (started != null) {
                 return started;
             }
-            if (!fills.containsKey(key)) {
-                stats.bypassed();
-                return null; // no room beside the fills in flight
-            }
+            // Another reader started or finished this slice meanwhile: look again.
         }
         stats.bypassed();
         return null;
@@ -250,19 +255,27 @@ public final class SliceCache {
     /** Starts filling slice {@code index} ahead of a reader, unless it is stored or in flight. */
     void prefetch(ObjectEntry e, long index, Origin origin) {
         String key = e.sliceKey(index);
-        if (!fills.containsKey(key) && !store.contains(key)) {
+        if (!fills.containsKey(key) && !store.contains(key) && store.reserve(SliceFill.fileSize(e, index))) {
             startFill(e, index, origin, false);
         }
     }
 
+    /**
+     * Starts a fill whose room is already reserved; null (the reservation returned) if another
+     * fill of the slice is in flight, or one completed since the caller looked. A fill leaves
+     * the map only after its file is indexed, so checking the index after taking the map's slot
+     * leaves no moment in which a slice could be fetched twice.
+     */
     private SliceFill startFill(ObjectEntry e, long index, Origin origin, boolean forReader) {
         String key = e.sliceKey(index);
         long size = SliceFill.fileSize(e, index);
-        if (!store.reserve(size)) {
-            return null;
-        }
         SliceFill nf = new SliceFill(this, e, index, size, store.sliceFile(key));
         if (fills.putIfAbsent(key, nf) != null) {
+            store.unreserve(size);
+            return null;
+        }
+        if (store.contains(key)) {
+            fills.remove(key, nf);
             store.unreserve(size);
             return null;
         }
