@@ -26,8 +26,8 @@ import java.util.zip.CRC32C;
  * blocks fail their checksums (discarded when read). No fsync: the checksums are what make a torn
  * file harmless, not the order in which the kernel writes it.
  *
- * <p>Instances are one open slice, owned by one reader on one thread; positional reads mean
- * several readers may share the {@link FileChannel} of a fill.
+ * <p>Stateless. An {@link Opened} slice is owned by the one reader that opened it (and closes its
+ * channel); positional reads are what let several readers share the {@link FileChannel} of a fill.
  */
 final class SliceFile {
 
