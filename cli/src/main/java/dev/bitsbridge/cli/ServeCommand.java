@@ -1,5 +1,6 @@
 package dev.bitsbridge.cli;
 
+import dev.bitsbridge.proxy.config.CacheConfig;
 import dev.bitsbridge.proxy.config.ConfigException;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.config.SecurityConfig;
@@ -64,6 +65,9 @@ public class ServeCommand implements Callable<Integer> {
 
     @ArgGroup(validate = false, heading = "%nLimits and timeouts:%n", order = 6)
     final Limits limits = new Limits();
+
+    @ArgGroup(validate = false, heading = "%nShared disk cache (off unless --cache-dir; see docs/cache.md):%n", order = 6)
+    final Cache cache = new Cache();
 
     @ArgGroup(validate = false, heading = "%nConfiguration and logs:%n", order = 6)
     final Operations operations = new Operations();
@@ -270,6 +274,24 @@ public class ServeCommand implements Callable<Integer> {
         long readAheadMemory;
     }
 
+    static final class Cache {
+        @Option(names = "--cache-dir", paramLabel = "DIR",
+                description = "Keep the objects served in DIR and serve them to every client from there: one S3"
+                        + " download per slice for a whole fleet. Off unless set.")
+        Path dir;
+
+        @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "10G", converter = SizeConverter.class,
+                description = "The most the cache may take on disk; least recently used slices go first"
+                        + " (default: ${DEFAULT-VALUE}).")
+        long size;
+
+        @Option(names = "--cache-validity", paramLabel = "DURATION", defaultValue = "60s",
+                converter = DurationConverter.class,
+                description = "How long a cached object is served without asking S3 whether it changed; after it,"
+                        + " one conditional request (default: ${DEFAULT-VALUE}).")
+        Duration validity;
+    }
+
     static final class Operations {
         @Option(names = "--config", paramLabel = "FILE",
                 description = "Read options from FILE ('option = value' lines; default: BITSBRIDGE_CONFIG).")
@@ -364,6 +386,7 @@ public class ServeCommand implements Callable<Integer> {
                 .maxFragmentSize(uploads.maxFragmentSize)
                 .requireToken(sharing.requireToken)
                 .shareSpentMarkers(sharing.spentMarkers)
+                .cache(CacheConfig.OFF.withDir(cache.dir).withMaxBytes(cache.size).withValidity(cache.validity))
                 .security(SecurityConfig.DEFAULTS
                         .withAllowPrivateUpstream(presigned.allowPrivateUpstream)
                         .withMaxConnectionsPerClient(limits.maxConnectionsPerClient)

@@ -103,6 +103,20 @@ class CliOptionsTest {
     }
 
     @Test
+    void theCacheIsOffByDefaultAndItsOptionsMap(@TempDir Path dir) {
+        ProxyConfig off = serveConfig(Map.of(), "--region", "us-east-1");
+        assertFalse(off.cache().enabled());
+        assertEquals(10L << 30, off.cache().maxBytes());
+        assertEquals(Duration.ofSeconds(60), off.cache().validity());
+        ProxyConfig on = serveConfig(Map.of("BITSBRIDGE_CACHE_VALIDITY", "5m"), "--region", "us-east-1",
+                "--cache-dir", dir.toString(), "--cache-size", "2G");
+        assertTrue(on.cache().enabled());
+        assertEquals(dir, on.cache().dir());
+        assertEquals(2L << 30, on.cache().maxBytes());
+        assertEquals(Duration.ofMinutes(5), on.cache().validity());
+    }
+
+    @Test
     void environmentVariablesAreDefaultsAndTheCommandLineWins() {
         Map<String, String> env = new HashMap<>();
         env.put("BITSBRIDGE_BUCKET", "from-env");
@@ -140,6 +154,7 @@ class CliOptionsTest {
         "serve --max-connections 0               | must be positive",
         "serve --url-vendor http://v --bucket b  | cannot be combined",
         "serve --no-such-option                  | Unknown option",
+        "serve --cache-dir c --cache-size 1M     | --cache-size must be at least 4 slices",
         "demo --port -1                          | between 0 and 65535",
     })
     void badValuesExitTwoWithOneClearLine(String args, String expected) {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  *   server                                   wiring and the pipeline
  *   links, vending, share, upload, observe   features
  *   download                                 the object download path
+ *   cache                                    the shared disk cache (slices, fills, collapsing)
  *   endpoint                                 what features plug into
  *   s3                                       S3 addressing, signing, calls
  *   upstream                                 HTTP to an upstream, no S3
@@ -46,6 +47,7 @@ class ArchitectureTest {
                 .layer("Upstream").definedBy("..proxy.upstream..")
                 .layer("S3").definedBy("..proxy.s3..")
                 .layer("Endpoint").definedBy("..proxy.endpoint..")
+                .layer("Cache").definedBy("..proxy.cache..")
                 .layer("Download").definedBy("..proxy.download..")
                 .layer("Features").definedBy("..proxy.links..", "..proxy.vending..", "..proxy.share..",
                         "..proxy.upload..", "..proxy.observe..")
@@ -53,9 +55,11 @@ class ArchitectureTest {
                 .whereLayer("Server").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Features").mayOnlyBeAccessedByLayers("Server")
                 .whereLayer("Download").mayOnlyBeAccessedByLayers("Features", "Server")
-                .whereLayer("Endpoint").mayOnlyBeAccessedByLayers("Download", "Features", "Server")
-                .whereLayer("S3").mayOnlyBeAccessedByLayers("Endpoint", "Download", "Features", "Server")
-                .whereLayer("Upstream").mayOnlyBeAccessedByLayers("S3", "Endpoint", "Download", "Features", "Server")
+                .whereLayer("Cache").mayOnlyBeAccessedByLayers("Download", "Features", "Server")
+                .whereLayer("Endpoint").mayOnlyBeAccessedByLayers("Cache", "Download", "Features", "Server")
+                .whereLayer("S3").mayOnlyBeAccessedByLayers("Endpoint", "Cache", "Download", "Features", "Server")
+                .whereLayer("Upstream").mayOnlyBeAccessedByLayers("S3", "Endpoint", "Cache", "Download", "Features",
+                        "Server")
                 .check(classes);
     }
 
@@ -65,7 +69,7 @@ class ArchitectureTest {
             com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
                     .that().resideInAPackage("..proxy." + base + "..")
                     .should().dependOnClassesThat().resideInAnyPackage(
-                            "..proxy.upstream..", "..proxy.s3..", "..proxy.endpoint..", "..proxy.download..",
+                            "..proxy.upstream..", "..proxy.s3..", "..proxy.endpoint..", "..proxy.cache..", "..proxy.download..",
                             "..proxy.links..", "..proxy.vending..", "..proxy.share..", "..proxy.upload..",
                             "..proxy.observe..", "..proxy.server..")
                     .check(classes);

@@ -91,6 +91,7 @@ final class ConfigRules {
         if (c.partSize() < 64 * 1024 || c.readAheadMemory() < 0) {
             throw bad("--part-size must be at least 64K and --read-ahead-memory not negative");
         }
+        cache(c.cache());
         positive("--upstream-timeout", c.upstreamTimeout());
         positive("--idle-timeout", c.idleTimeout());
         positive("--request-header-timeout", c.requestHeaderTimeout());
@@ -133,6 +134,26 @@ final class ConfigRules {
     private static boolean isHttpUrl(URI u) {
         String s = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
         return (s.equals("http") || s.equals("https")) && u.getHost() != null;
+    }
+
+    /** The cache needs room for a few slices at once, and slices that split into whole checksum blocks. */
+    private static void cache(CacheConfig k) {
+        if (!k.enabled()) {
+            return;
+        }
+        int s = k.sliceSize();
+        if (s < 64 * 1024 || s > 64 * 1024 * 1024 || Integer.bitCount(s) != 1) {
+            throw bad("the cache slice size must be a power of two from 64K to 64M");
+        }
+        if (k.maxBytes() < 4L * s) {
+            throw bad("--cache-size must be at least 4 slices (" + 4L * s / (1024 * 1024) + "M)");
+        }
+        if (k.validity().isNegative()) {
+            throw bad("--cache-validity must not be negative");
+        }
+        if (k.prefetchSlices() < 0) {
+            throw bad("the cache's prefetch must not be negative");
+        }
     }
 
     private static void positive(String name, int v) {

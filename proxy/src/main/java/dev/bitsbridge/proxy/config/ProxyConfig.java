@@ -51,10 +51,12 @@ public record ProxyConfig(
         int parallelConnections,
         long partSize,
         long readAheadMemory,
-        SecurityConfig security) {
+        SecurityConfig security,
+        CacheConfig cache) {
 
     public ProxyConfig {
         security = security == null ? SecurityConfig.DEFAULTS : security;
+        cache = cache == null ? CacheConfig.OFF : cache;
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
         prefix = prefix == null ? "" : prefix;
@@ -125,6 +127,7 @@ public record ProxyConfig(
         b.partSize = partSize;
         b.readAheadMemory = readAheadMemory;
         b.security = security;
+        b.cache = cache;
         return b;
     }
 
@@ -170,6 +173,7 @@ public record ProxyConfig(
         private long partSize = 8L * 1024 * 1024;
         private long readAheadMemory = 64L * 1024 * 1024;
         private SecurityConfig security = SecurityConfig.DEFAULTS;
+        private CacheConfig cache = CacheConfig.OFF;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -231,6 +235,9 @@ public record ProxyConfig(
         /** Shorthand: links and vendor URLs may resolve to private and loopback addresses. */
         public Builder allowPrivateUpstream(boolean v) { security = security.withAllowPrivateUpstream(v); return this; }
 
+        /** The shared disk cache (docs/cache.md); {@link CacheConfig#OFF} unless set. */
+        public Builder cache(CacheConfig v) { cache = v; return this; }
+
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
@@ -238,7 +245,7 @@ public record ProxyConfig(
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
                     allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, maxUploadSessions, maxSpoolBytes,
                     maxFragmentSize, requireToken, shareSpentMarkers, parallelConnections, partSize, readAheadMemory,
-                    security);
+                    security, cache);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.download;
 
+import dev.bitsbridge.proxy.cache.SliceCache;
 import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import dev.bitsbridge.proxy.endpoint.Transfer;
 
@@ -21,6 +22,7 @@ public final class Downloads {
     private final S3Addressing addressing;
     private final Function<String, ObjectSource> keySource;
     private volatile ReadAhead readAhead = ReadAhead.OFF;
+    private volatile SliceCache cache;
 
     /** @param keySource vendor mode: the source for a bare key (no bucket), else null */
     public Downloads(S3Caller caller, S3Addressing addressing, int maxRanges, Function<String, ObjectSource> keySource) {
@@ -32,6 +34,12 @@ public final class Downloads {
     /** Fetches large bodies as parallel ranged GETs (off unless set). */
     public Downloads readAhead(ReadAhead settings) {
         this.readAhead = settings;
+        return this;
+    }
+
+    /** Serves GET and HEAD of a whole object or one range through the shared disk cache (off unless set). */
+    public Downloads cache(SliceCache c) {
+        this.cache = c;
         return this;
     }
 
@@ -81,6 +89,18 @@ public final class Downloads {
             m.start();
             return m;
         }
+        SliceCache c = cache;
+        if (c != null) {
+            // The one place the disk cache (--cache-dir) joins the download path; without it
+            // every request goes on exactly as before.
+            CachedDownload cached = new CachedDownload(out, source, d, c, () -> uncached(out, source, d));
+            cached.start();
+            return cached;
+        }
+        return uncached(out, source, d);
+    }
+
+    private Transfer uncached(ClientResponse out, ObjectSource source, DownloadRequest d) {
         ObjectDownload o = new ObjectDownload(out, source, d).readAhead(readAhead);
         o.start();
         return o;

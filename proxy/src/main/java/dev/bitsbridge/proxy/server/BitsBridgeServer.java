@@ -4,6 +4,7 @@ import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
 import dev.bitsbridge.proxy.endpoint.StreamingEndpoint;
 
 import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.cache.SliceCache;
 import dev.bitsbridge.proxy.download.Downloads;
 import dev.bitsbridge.proxy.download.ObjectSource;
 import dev.bitsbridge.proxy.download.ReadAhead;
@@ -81,6 +82,7 @@ public final class BitsBridgeServer implements AutoCloseable {
     private Channel serverChannel;
     private UpstreamClient upstream;
     private ReadAhead readAhead = ReadAhead.OFF;
+    private SliceCache cache;
     private CredentialSource credentials;
     private ServerContext context;
     private ExecutorService stateExecutor;
@@ -146,6 +148,11 @@ public final class BitsBridgeServer implements AutoCloseable {
         }
         readAhead = new ReadAhead(config.parallelConnections(), config.partSize(), config.readAheadMemory());
         Downloads downloads = new Downloads(caller, addressing, config.maxRanges(), keySource).readAhead(readAhead);
+        if (config.cache().enabled()) {
+            cache = SliceCache.open(config.cache(), clock);
+            downloads.cache(cache);
+            cacheMetrics(metrics, cache);
+        }
         metrics.gauge("bitsbridge.parallel.parts.inflight", "Ranged GETs of parallel downloads in progress",
                 readAhead, ReadAhead::partsInFlight);
         metrics.gauge("bitsbridge.parallel.readahead.bytes", "Bytes fetched ahead of clients and held",
@@ -280,6 +287,29 @@ public final class BitsBridgeServer implements AutoCloseable {
     /** The parallel-download settings and budget (parts in flight, bytes held ahead). */
     public ReadAhead readAhead() {
         return readAhead;
+    }
+
+    /** The shared disk cache, or null when --cache-dir is not set. */
+    public SliceCache cache() {
+        return cache;
+    }
+
+    private static void cacheMetrics(ProxyMetrics metrics, SliceCache c) {
+        var st = c.stats();
+        metrics.counter("bitsbridge.cache.hits", null, "Slices a response found complete in the cache", st,
+                s -> s.hits());
+        metrics.counter("bitsbridge.cache.misses", null, "Slices fetched from S3 into the cache", st, s -> s.misses());
+        metrics.counter("bitsbridge.cache.collapsed", null, "Slices a response read from a fill already in flight",
+                st, s -> s.collapsedCount());
+        metrics.counter("bitsbridge.cache.bypassed", null, "Slices served uncached (no room, or the disk failed)",
+                st, s -> s.bypassedCount());
+        metrics.counter("bitsbridge.cache.served", "bytes", "Body bytes sent to clients from the cache", st,
+                s -> s.bytesFromCache());
+        metrics.counter("bitsbridge.cache.fetched", "bytes", "Body bytes the cache (and reads it bypassed) got from S3",
+                st, s -> s.bytesFromS3());
+        metrics.gauge("bitsbridge.cache.size.bytes", "Bytes of cached slices, with fills in flight", c,
+                SliceCache::sizeBytes);
+        metrics.gauge("bitsbridge.cache.limit.bytes", "--cache-size", c, SliceCache::maxBytes);
     }
 
     /** Upstream connections opened so far: a pool that works keeps this low. */
