@@ -72,12 +72,30 @@ public final class Downloads {
      */
     public Transfer start(HttpRequest request, ObjectSource source, ClientResponse out, boolean singleRange) {
         DownloadRequest d = DownloadRequest.from(request, singleRange ? 1 : context.maxRanges());
+        ReadAhead settings = readAhead;
+        Object object = source.identity();
+        ConnectionReads connection = null;
+        if (settings.maxParts() > 1 && object != null) {
+            connection = ConnectionReads.of(out.ctx().channel());
+            if (!d.head()) {
+                Transfer fromStream = connection.serve(out, object, d);
+                if (fromStream != null) {
+                    return fromStream;
+                }
+            }
+        }
         if (d.range().isMultiple()) {
+            if (connection != null) {
+                connection.reads().reset();
+            }
             MultiRangeDownload m = new MultiRangeDownload(out, source, d);
             m.start();
             return m;
         }
-        ObjectDownload o = new ObjectDownload(out, source, d).readAhead(readAhead);
+        ObjectDownload o = new ObjectDownload(out, source, d).readAhead(settings);
+        if (connection != null) {
+            o.sequential(connection, object);
+        }
         o.start();
         return o;
     }
