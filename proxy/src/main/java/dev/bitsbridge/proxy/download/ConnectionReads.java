@@ -8,9 +8,9 @@ import dev.bitsbridge.proxy.http.Preconditions.Outcome;
 import dev.bitsbridge.proxy.http.ResponseHeaders;
 import dev.bitsbridge.proxy.http.SequentialReads;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
+import java.util.function.Supplier;
 
 /**
  * What one client connection is reading: the {@link SequentialReads} tracker and, once a
@@ -71,7 +71,7 @@ final class ConnectionReads {
      * starting at the next byte) and its conditionals hold on the version being read; else drops
      * the stream (the request goes to S3) and returns null.
      */
-    Transfer serve(ClientResponse out, Object object, DownloadRequest request) {
+    Transfer serve(ClientResponse out, Object object, DownloadRequest request, Supplier<Transfer> otherwise) {
         PrefetchStream s = stream;
         if (s == null) {
             return null;
@@ -88,8 +88,23 @@ final class ConnectionReads {
         }
         reads.served(object, meta.etag(), want.first(), want.length());
         out.delivering(want.first(), meta.size());
-        out.head(HttpResponseStatus.PARTIAL_CONTENT, ResponseHeaders.partial(meta, want));
-        s.serve(out, want.length(), out::finish);
-        return s::cancel;
+        Handoff transfer = new Handoff(s::cancel);
+        s.serve(out, want.length(), ResponseHeaders.partial(meta, want), out::finish,
+                () -> transfer.current = otherwise.get());
+        return transfer;
+    }
+
+    /** The transfer of a request the stream took: the stream, or what answers if it could not. */
+    private static final class Handoff implements Transfer {
+        Transfer current;
+
+        Handoff(Transfer first) {
+            current = first;
+        }
+
+        @Override
+        public void cancel() {
+            current.cancel();
+        }
     }
 }

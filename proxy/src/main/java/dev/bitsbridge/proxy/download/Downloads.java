@@ -78,7 +78,12 @@ public final class Downloads {
         if (settings.maxParts() > 1 && object != null) {
             connection = ConnectionReads.of(out.ctx().channel());
             if (!d.head()) {
-                Transfer fromStream = connection.serve(out, object, d);
+                ConnectionReads conn = connection;
+                Transfer fromStream = conn.serve(out, object, d, () -> {
+                    ObjectDownload o = new ObjectDownload(out, source, d).readAhead(settings).sequential(conn, object);
+                    o.start();
+                    return o;
+                });
                 if (fromStream != null) {
                     return fromStream;
                 }

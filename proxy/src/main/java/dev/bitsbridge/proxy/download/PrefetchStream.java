@@ -7,6 +7,8 @@ import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +76,10 @@ final class PrefetchStream implements PartOwner {
     private boolean clientReads;
     private ScheduledFuture<?> idleTimer;
     private ClientResponse out;
+    /** The current response's head, until it is sent (once the first part's answer is in). */
+    private HttpHeaders pendingHead;
+    /** What answers the current request if the stream cannot, before its head was sent. */
+    private Runnable fallback;
     private long remaining;
     private long written;
     private Runnable onComplete;
@@ -114,7 +120,7 @@ final class PrefetchStream implements PartOwner {
         RangePart p = new RangePart(this, index++, new ByteRange(start, start + len - 1), 0);
         parts.add(p);
         next = start + len;
-        begin(res, length, done);
+        begin(res, length, done, null, null);
         p.attach(first, skip);
         drain();
     }
@@ -129,17 +135,22 @@ final class PrefetchStream implements PartOwner {
     }
 
     /**
-     * Serves {@code length} bytes from the current position to {@code res}, whose head is out.
-     * The client read the previous range whole: it is reading, so parts are fetched ahead at once.
+     * Serves {@code length} bytes from the current position to {@code res}. Its head (206 with
+     * {@code head}) is sent once the part holding the first byte has S3's answer, checked against
+     * the pinned ETag; if that part fails first (the object changed), nothing has been sent and
+     * {@code otherwise} answers the request instead (from S3, on the object as it is now). The
+     * client read the previous range whole: it is reading, so parts are fetched ahead at once.
      */
-    void serve(ClientResponse res, long length, Runnable done) {
+    void serve(ClientResponse res, long length, HttpHeaders head, Runnable done, Runnable otherwise) {
         clientReads = true;
-        begin(res, length, done);
+        begin(res, length, done, head, otherwise);
         drain();
         pump();
     }
 
-    private void begin(ClientResponse res, long length, Runnable done) {
+    private void begin(ClientResponse res, long length, Runnable done, HttpHeaders head, Runnable otherwise) {
+        pendingHead = head;
+        fallback = otherwise;
         if (idleTimer != null) {
             idleTimer.cancel(false);
             idleTimer = null;
@@ -165,6 +176,16 @@ final class PrefetchStream implements PartOwner {
                     return;
                 }
                 continue;
+            }
+            if (pendingHead != null) {
+                if (!p.answered()) {
+                    pump();
+                    return; // partProgress comes back once S3 answered
+                }
+                HttpHeaders h = pendingHead;
+                pendingHead = null;
+                fallback = null;
+                out.head(HttpResponseStatus.PARTIAL_CONTENT, h);
             }
             while (remaining > 0 && p.hasQueued() && out.writable()) {
                 ByteBuf b = p.poll(remaining);
@@ -194,6 +215,12 @@ final class PrefetchStream implements PartOwner {
     }
 
     private void responseDone() {
+        if (pendingHead != null) {
+            // An empty response is not possible (a range has at least one byte); kept for safety.
+            out.head(HttpResponseStatus.PARTIAL_CONTENT, pendingHead);
+            pendingHead = null;
+            fallback = null;
+        }
         Runnable done = onComplete;
         out = null;
         onComplete = null;
@@ -276,8 +303,13 @@ final class PrefetchStream implements PartOwner {
         broken = true;
         if (state == State.SERVING && p.range().first() < position + remaining) {
             ClientResponse res = out;
+            Runnable otherwise = fallback;
             close();
-            res.abort();
+            if (otherwise != null) {
+                otherwise.run(); // nothing was sent yet: S3 answers, on the object as it is now
+            } else {
+                res.abort();
+            }
             return;
         }
         while (!parts.isEmpty() && parts.peekLast().range().first() >= p.range().first()) {
@@ -308,6 +340,8 @@ final class PrefetchStream implements PartOwner {
         }
         out = null;
         onComplete = null;
+        pendingHead = null;
+        fallback = null;
         connection.forget(this);
     }
 

@@ -54,6 +54,7 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
     private long skip;
     private int attempts;
     private boolean awaitingRead;
+    private boolean answered;
     private S3Caller.Call call;
     private UpstreamExchange exchange;
     private ScheduledFuture<?> retryTimer;
@@ -139,12 +140,17 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
         skip = skipBytes;
         state = State.RECEIVING;
         awaitingRead = false;
+        answered = true;
         ex.listener(this);
         if (reserved > 0) {
             ex.read();
-        } else {
-            owner.partProgress(this);
         }
+        owner.partProgress(this);
+    }
+
+    /** S3 answered this part with the pinned version's bytes (so a response may start with them). */
+    boolean answered() {
+        return answered;
     }
 
     @Override
