@@ -88,6 +88,7 @@ final class ConnectionReads {
         }
         reads.served(object, meta.etag(), want.first(), want.length());
         out.delivering(want.first(), meta.size());
+        out.upstreamParallelism(s::receiving);
         Handoff transfer = new Handoff(s::cancel);
         s.serve(out, want.length(), ResponseHeaders.partial(meta, want), out::finish,
                 () -> transfer.current = otherwise.get());

@@ -286,6 +286,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
             if (sequential) {
                 prefetch = connection.stream(new PrefetchStream(out.ctx(), source, identity, readAhead, meta,
                         connection));
+                out.upstreamParallelism(prefetch::receiving);
                 prefetch.start(ex, skip, first, length, out, () -> {
                     state = State.DONE;
                     out.finish();
@@ -301,9 +302,11 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
                         state = State.DONE;
                         out.finish();
                     });
+            out.upstreamParallelism(parallel::receiving);
             parallel.start(ex, skip);
             return;
         }
+        out.upstreamParallelism(() -> 1);
         relay = new BodyRelay(out, skip, length, () -> {
             state = State.DONE;
             out.finish();

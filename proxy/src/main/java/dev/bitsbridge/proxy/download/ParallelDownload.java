@@ -101,6 +101,14 @@ final class ParallelDownload implements Transfer, PartOwner {
         return size;
     }
 
+    /**
+     * Parts with an S3 request or body in progress: the upstream connections this transfer uses.
+     * Read by the status page from another thread; a plain int read, a moment stale at worst.
+     */
+    int receiving() {
+        return receiving;
+    }
+
     /** Takes over {@code first}, whose body holds the span from its byte {@code skip} on. */
     void start(UpstreamExchange first, long skip) {
         RangePart p = new RangePart(this, 0, plan.part(0), 0);

@@ -98,6 +98,7 @@ final class PrefetchStream implements PartOwner {
         this.meta = meta;
         this.connection = connection;
         this.rampBytes = Math.min(1L << 20, readAhead.partSize() / 2);
+        readAhead.streamOpened();
     }
 
     /**
@@ -123,6 +124,14 @@ final class PrefetchStream implements PartOwner {
         begin(res, length, done, null, null);
         p.attach(first, skip);
         drain();
+    }
+
+    /**
+     * Parts with an S3 request or body in progress: the upstream connections this transfer uses.
+     * Read by the status page from another thread; a plain int read, a moment stale at worst.
+     */
+    int receiving() {
+        return receiving;
     }
 
     /** Whether a request for {@code object} from byte {@code first} can be answered by this stream. */
@@ -186,6 +195,7 @@ final class PrefetchStream implements PartOwner {
                 pendingHead = null;
                 fallback = null;
                 out.head(HttpResponseStatus.PARTIAL_CONTENT, h);
+                readAhead.rangeFromMemory();
             }
             while (remaining > 0 && p.hasQueued() && out.writable()) {
                 ByteBuf b = p.poll(remaining);
@@ -331,6 +341,7 @@ final class PrefetchStream implements PartOwner {
             return;
         }
         state = State.CLOSED;
+        readAhead.streamClosed();
         if (idleTimer != null) {
             idleTimer.cancel(false);
             idleTimer = null;

@@ -146,10 +146,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         }
         readAhead = new ReadAhead(config.parallelConnections(), config.partSize(), config.readAheadMemory());
         Downloads downloads = new Downloads(caller, addressing, config.maxRanges(), keySource).readAhead(readAhead);
-        metrics.gauge("bitsbridge.parallel.parts.inflight", "Ranged GETs of parallel downloads in progress",
-                readAhead, ReadAhead::partsInFlight);
-        metrics.gauge("bitsbridge.parallel.readahead.bytes", "Bytes fetched ahead of clients and held",
-                readAhead, ReadAhead::bytesHeld);
+        metrics.readAhead(readAhead);
         stateExecutor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "bitsbridge-state");
             t.setDaemon(true);

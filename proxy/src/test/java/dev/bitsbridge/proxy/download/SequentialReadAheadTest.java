@@ -11,6 +11,7 @@ import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.testing.Await;
 import dev.bitsbridge.proxy.testing.RawHttp;
 import dev.bitsbridge.proxy.testing.S3Server;
+import dev.bitsbridge.proxy.testing.WanLink;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,6 +76,8 @@ class SequentialReadAheadTest {
     void bitsJobGetsEachNextRangeFetchedBeforeItAsksByteExact() throws Exception {
         awaitIdle(proxy);
         long s3Before = upstreamRequests(proxy);
+        long fromMemoryBefore = proxy.readAhead().rangesFromMemory();
+        int ranges = 0;
         try (RawHttp c = RawHttp.connect(proxy.port())) {
             String etag = head(c, "/job.bin").header("etag");
             for (long off = 0; off < DATA.length; off += RANGE) {
@@ -93,9 +96,13 @@ class SequentialReadAheadTest {
                 assertEquals(etag, r.header("etag"));
                 assertTrue(r.complete());
                 assertArrayEquals(Arrays.copyOfRange(DATA, (int) off, (int) end + 1), r.body(), "range at " + off);
+                ranges++;
             }
+            assertEquals(1, proxy.readAhead().streams());
         }
         awaitIdle(proxy);
+        assertEquals(ranges - 1, proxy.readAhead().rangesFromMemory() - fromMemoryBefore,
+                "every range after the first answered from the read-ahead");
         long s3Requests = upstreamRequests(proxy) - s3Before;
         // HEAD + one request per part (the first range's GET supplies its first part).
         long parts = (DATA.length + PART - 1) / PART;
@@ -238,6 +245,39 @@ class SequentialReadAheadTest {
         }
     }
 
+    @Test
+    void theStatusPageShowsEachTransfersUpstreamConnections() throws Exception {
+        // Behind a slow link (40 ms RTT, 64 KiB per round trip) a part takes a while, long enough to be seen.
+        try (WanLink link = new WanLink("127.0.0.1", s3.endpoint().getPort(), Duration.ofMillis(40), 64 * 1024);
+                BitsBridgeServer slow = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("seq")
+                        .endpoint(URI.create("http://127.0.0.1:" + link.port())).parallelConnections(4).partSize(PART)
+                        .readAheadMemory(4L * RANGE).build(), s3.credentials()).start();
+                RawHttp c = RawHttp.connect(slow.port())) {
+            head(c, "/job.bin");
+            expectRange(c, 0, RANGE - 1);
+            c.send(range("/job.bin", RANGE, 6L * RANGE - 1));
+            CompletableFuture<RawHttp.Response> job = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.readResponse(false);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String status = Await.value(Duration.ofSeconds(10), () -> status(slow),
+                    s -> s.contains("\"upstream_connections\":4"), "4 parts in flight on the status page");
+            assertTrue(status.contains("\"path\":\"/job.bin\""), status);
+            RawHttp.Response r = job.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(206, r.status());
+            assertArrayEquals(Arrays.copyOfRange(DATA, RANGE, 6 * RANGE), r.body());
+        }
+    }
+
+    private static String status(BitsBridgeServer p) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.port() + "/_bitsbridge/status.json"))
+                .header("Authorization", "Bearer " + p.adminToken()).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body();
+    }
+
     /** A BITS-style job on its own connection; true when every range was byte-exact. */
     private static boolean job(int port) {
         try (RawHttp c = RawHttp.connect(port)) {
@@ -283,7 +323,7 @@ class SequentialReadAheadTest {
 
     private static void awaitIdle(BitsBridgeServer p) throws Exception {
         Await.until(Duration.ofSeconds(10), () -> p.readAhead().partsInFlight() == 0 && p.readAhead().bytesReserved() == 0
-                && p.readAhead().bytesHeld() == 0, () -> "no part left behind");
+                && p.readAhead().bytesHeld() == 0 && p.readAhead().streams() == 0, () -> "no part left behind");
     }
 
     /** S3 requests the proxy got an answer to (its upstream latency histogram counts each one). */
