@@ -159,7 +159,7 @@ class WanBench {
             System.out.printf("%d ms: %s / %s: run %d: %.1f MB/s%n", rttMs, path, client, i + 1, v[i]);
         }
         Arrays.sort(v);
-        double median = v[n / 2];
+        double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
         if (client.startsWith("curl, one connection")) {
             direct = median;
         }
