@@ -16,6 +16,9 @@ SIZE_MIB=${SIZE_MIB:-256}
 CLIENTS=${CLIENTS:-50}
 DURATION=${DURATION:-15s}
 WARMUP=${WARMUP:-20}
+SECTIONS=${SECTIONS:-123}
+# BASELINE_JAR=path: another build of bitsbridge measured in section 1 as well (before/after a change).
+BASELINE_JAR=${BASELINE_JAR:-}
 [ -f "$JAR" ] || { echo "no $JAR: build first with ./mvnw -B -q -o -DskipTests package"; exit 1; }
 W=$(mktemp -d /tmp/bitsbridge-readahead.XXXXXX)
 chmod 755 "$W"
@@ -72,17 +75,28 @@ BB=$!; PIDS+=($BB)
 HOP="http://127.0.0.1:$PH/bench/big.bin"
 BBURL="http://127.0.0.1:$PB/big.bin"
 wait_http "$HOP"; wait_http "$BBURL"
+CONTENDERS="nginx-hop bitsbridge nginx-hop bitsbridge"
+if [ -n "$BASELINE_JAR" ]; then
+  PBB=$(port)
+  java -jar "$BASELINE_JAR" serve --bucket bench --endpoint "http://127.0.0.1:$PO" --path-style --port "$PBB" \
+    --state-dir "$W/state-baseline" > "$W/bb-baseline.log" 2>&1 &
+  PIDS+=($!)
+  BASEURL="http://127.0.0.1:$PBB/big.bin"
+  wait_http "$BASEURL"
+  CONTENDERS="nginx-hop bitsbridge baseline nginx-hop bitsbridge baseline"
+fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== 1. 64 KiB random ranges, 64 connections, ${DURATION} after a ${WARMUP}s warm-up"
 export OBJECT_SIZE=$((SIZE_MIB * 1024 * 1024)) RANGE_SIZE=65536
-for c in nginx-hop bitsbridge nginx-hop bitsbridge; do
-  u=$HOP; [ "$c" = bitsbridge ] && u=$BBURL
+[[ $SECTIONS == *1* ]] && echo "== 1. 64 KiB random ranges, 64 connections, ${DURATION} after a ${WARMUP}s warm-up"
+[[ $SECTIONS == *1* ]] && for c in $CONTENDERS; do
+  u=$HOP; [ "$c" = bitsbridge ] && u=$BBURL; [ "$c" = baseline ] && u=$BASEURL
   wrk -t2 -c64 -d"${WARMUP}s" -s "$HERE/ranges.lua" "$u" >/dev/null 2>&1 || true
   line=$(wrk -t2 -c64 -d"$DURATION" --latency -s "$HERE/ranges.lua" "$u" | grep '^RESULT')
   echo "  $c $line"
 done
 
+if [[ $SECTIONS == *2* ]]; then
 echo "== 2. S3 requests (origin log lines)"
 : > "$W/origin.log"
 curl -s -o /dev/null "$BBURL"; sleep 0.5
@@ -114,6 +128,8 @@ for i in range(500):
 PY
 sleep 0.5
 echo "  500 random ranges (64 KiB and 1-2 MiB) after a HEAD, one connection: $(wc -l < "$W/origin.log") requests for 501 client requests"
+fi
+[[ $SECTIONS == *3* ]] || exit 0
 
 echo "== 3. $CLIENTS concurrent downloads of ${SIZE_MIB} MiB for 20 s: peak RSS and read-ahead metrics"
 TOKEN=$(cat "$W/state/admin-token")
