@@ -50,6 +50,18 @@ final class ConnectionReads {
         return s;
     }
 
+    /**
+     * A HEAD of {@code object} was answered with {@code etag}: the reading follows it, and a
+     * stream of another version is dropped (the client now knows of the new one).
+     */
+    void headSeen(Object object, String etag) {
+        reads.head(object, etag);
+        PrefetchStream s = stream;
+        if (s != null && s.object().equals(object) && !s.metadata().etag().equals(etag)) {
+            drop();
+        }
+    }
+
     /** Called by a stream that closed itself. */
     void forget(PrefetchStream s) {
         if (stream == s) {

@@ -92,6 +92,7 @@ public final class Downloads {
         if (d.range().isMultiple()) {
             if (connection != null) {
                 connection.reads().reset();
+                connection.drop();
             }
             MultiRangeDownload m = new MultiRangeDownload(out, source, d);
             m.start();

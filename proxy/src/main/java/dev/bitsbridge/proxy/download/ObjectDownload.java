@@ -180,7 +180,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
     /** A HEAD was answered: a BITS job's first range follows it. */
     private void headSeen(ObjectMetadata m) {
         if (connection != null) {
-            connection.reads().head(identity, m.etag());
+            connection.headSeen(identity, m.etag());
         }
     }
 

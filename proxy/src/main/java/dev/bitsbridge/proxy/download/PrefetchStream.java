@@ -139,6 +139,10 @@ final class PrefetchStream implements PartOwner {
         return state == State.IDLE && !broken && first == position && object.equals(requested);
     }
 
+    Object object() {
+        return object;
+    }
+
     ObjectMetadata metadata() {
         return meta;
     }

@@ -178,6 +178,24 @@ class SequentialReadAheadTest {
     }
 
     @Test
+    void aHeadThatSeesANewVersionDropsTheReadAhead() throws Exception {
+        byte[] v1 = random(4 * RANGE, 8);
+        s3.put("seq", "rehead.bin", v1);
+        awaitIdle(proxy);
+        try (RawHttp c = RawHttp.connect(proxy.port())) {
+            String etag = head(c, "/rehead.bin").header("etag");
+            c.send(range("/rehead.bin", 0, RANGE - 1));
+            assertArrayEquals(Arrays.copyOf(v1, RANGE), c.readResponse(false).body());
+            Await.until(Duration.ofSeconds(10), () -> proxy.readAhead().bytesHeld() > 0, () -> "parts fetched ahead");
+            s3.put("seq", "rehead.bin", random(4 * RANGE, 9));
+            String now = head(c, "/rehead.bin").header("etag");
+            assertFalse(etag.equals(now));
+            Await.until(Duration.ofSeconds(1), () -> proxy.readAhead().streams() == 0 && proxy.readAhead().bytesHeld() == 0
+                    && proxy.readAhead().bytesReserved() == 0, () -> "the old version's read-ahead dropped");
+        }
+    }
+
+    @Test
     void manyJobsAtOnceNeverHoldMoreThanTheBudget() throws Exception {
         long budget = 3L * PART;
         BitsBridgeServer small = proxy(4, budget);
