@@ -260,8 +260,9 @@ public class ServeCommand implements Callable<Integer> {
         int maxRanges;
 
         @Option(names = "--parallel-connections", paramLabel = "N", defaultValue = "8",
-                description = "Ranged GETs in flight per large download (a whole object, or a range over twice"
-                        + " --part-size); 1 turns parallel downloads off (default: ${DEFAULT-VALUE}).")
+                description = "Ranged GETs in flight per large download (a whole object, a range over twice"
+                        + " --part-size, or the ranges after the current one of a client reading sequentially);"
+                        + " 1 turns parallel downloads and read-ahead off (default: ${DEFAULT-VALUE}).")
         int parallelConnections;
 
         @Option(names = "--part-size", paramLabel = "SIZE", defaultValue = "8M", converter = SizeConverter.class,
@@ -269,8 +270,8 @@ public class ServeCommand implements Callable<Integer> {
         long downloadPartSize;
 
         @Option(names = "--read-ahead-memory", paramLabel = "SIZE", defaultValue = "64M", converter = SizeConverter.class,
-                description = "Bytes all parallel downloads together may hold ahead of their clients"
-                        + " (default: ${DEFAULT-VALUE}).")
+                description = "Bytes all parallel downloads and read-ahead together may hold ahead of their"
+                        + " clients (default: ${DEFAULT-VALUE}).")
         long readAheadMemory;
     }
 

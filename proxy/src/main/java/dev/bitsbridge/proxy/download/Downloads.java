@@ -84,15 +84,11 @@ public final class Downloads {
      */
     public Transfer start(HttpRequest request, ObjectSource source, ClientResponse out, boolean singleRange) {
         DownloadRequest d = DownloadRequest.from(request, singleRange ? 1 : context.maxRanges());
-        if (d.range().isMultiple()) {
-            MultiRangeDownload m = new MultiRangeDownload(out, source, d);
-            m.start();
-            return m;
-        }
         SliceCache c = cache;
-        if (c != null) {
+        if (c != null && !d.range().isMultiple()) {
             // The one place the disk cache (--cache-dir) joins the download path; without it
-            // every request goes on exactly as before.
+            // every request goes on exactly as before. The cache reads its own slices ahead, so
+            // a cached request does not use the connection's read-ahead below.
             CachedDownload cached = new CachedDownload(out, source, d, c, () -> uncached(out, source, d));
             cached.start();
             return cached;
@@ -101,7 +97,36 @@ public final class Downloads {
     }
 
     private Transfer uncached(ClientResponse out, ObjectSource source, DownloadRequest d) {
-        ObjectDownload o = new ObjectDownload(out, source, d).readAhead(readAhead);
+        ReadAhead settings = readAhead;
+        Object object = source.identity();
+        ConnectionReads connection = null;
+        if (settings.maxParts() > 1 && object != null) {
+            connection = ConnectionReads.of(out.ctx().channel());
+            if (!d.head()) {
+                ConnectionReads conn = connection;
+                Transfer fromStream = conn.serve(out, object, d, () -> {
+                    ObjectDownload o = new ObjectDownload(out, source, d).readAhead(settings).sequential(conn, object);
+                    o.start();
+                    return o;
+                });
+                if (fromStream != null) {
+                    return fromStream;
+                }
+            }
+        }
+        if (d.range().isMultiple()) {
+            if (connection != null) {
+                connection.reads().reset();
+                connection.drop();
+            }
+            MultiRangeDownload m = new MultiRangeDownload(out, source, d);
+            m.start();
+            return m;
+        }
+        ObjectDownload o = new ObjectDownload(out, source, d).readAhead(settings);
+        if (connection != null) {
+            o.sequential(connection, object);
+        }
         o.start();
         return o;
     }

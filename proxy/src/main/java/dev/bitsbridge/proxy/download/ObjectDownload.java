@@ -65,6 +65,11 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
     private String lastRange;
     private ReadAhead readAhead = ReadAhead.OFF;
     private ParallelDownload parallel;
+    private PrefetchStream prefetch;
+    /** The connection's reading and this object's identity: read-ahead across requests (else null). */
+    private ConnectionReads connection;
+    private Object identity;
+    private ObjectMetadata meta;
 
     ObjectDownload(ClientResponse out, ObjectSource source, DownloadRequest request) {
         this.out = out;
@@ -75,6 +80,13 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
     /** Large bodies are fetched as parallel ranged GETs with these settings. */
     ObjectDownload readAhead(ReadAhead settings) {
         this.readAhead = settings;
+        return this;
+    }
+
+    /** Notes what this request reads on {@code conn}, so a sequential reading starts read-ahead. */
+    ObjectDownload sequential(ConnectionReads conn, Object object) {
+        this.connection = conn;
+        this.identity = object;
         return this;
     }
 
@@ -161,11 +173,20 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         if (answeredBeforeRanges(meta)) {
             return;
         }
+        headSeen(meta);
         finishWith(() -> out.head(HttpResponseStatus.OK, ResponseHeaders.whole(meta)));
+    }
+
+    /** A HEAD was answered: a BITS job's first range follows it. */
+    private void headSeen(ObjectMetadata m) {
+        if (connection != null) {
+            connection.headSeen(identity, m.etag());
+        }
     }
 
     private void onObject(UpstreamExchange ex, HttpResponse head) {
         ObjectMetadata meta = UpstreamReplies.metadata(head);
+        this.meta = meta;
         if (meta.size() < 0 && head.status().code() == 206) {
             ex.abort();
             probeAndDecide(UpstreamChecks.partialProblem(head,
@@ -187,6 +208,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         }
         if (request.head()) {
             Drain.drain(ex);
+            headSeen(meta);
             finishWith(() -> out.head(HttpResponseStatus.OK, ResponseHeaders.whole(meta)));
             return;
         }
@@ -255,15 +277,36 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         out.delivering(first, size);
         out.head(status, headers);
         String etag = headers.get(HttpHeaderNames.ETAG);
+        if (connection != null && status == HttpResponseStatus.PARTIAL_CONTENT && etag != null
+                && etag.equals(meta.etag())) {
+            // Asked before noting this range: does it continue the connection's reading?
+            boolean sequential = connection.reads().continues(identity, etag, first, length);
+            boolean afterRange = sequential && first > 0;
+            connection.reads().served(identity, etag, first, length);
+            if (sequential) {
+                prefetch = connection.stream(new PrefetchStream(out.ctx(), source, identity, readAhead, meta,
+                        connection));
+                out.upstreamParallelism(prefetch::receiving);
+                prefetch.start(ex, skip, first, length, out, () -> {
+                    state = State.DONE;
+                    out.finish();
+                }, afterRange);
+                return;
+            }
+        } else if (connection != null) {
+            connection.reads().reset();
+        }
         if (readAhead.splits(length) && etag != null) {
             parallel = new ParallelDownload(out, source, readAhead, etag, size,
                     new PartPlan(first, length, readAhead.partSize()), () -> {
                         state = State.DONE;
                         out.finish();
                     });
+            out.upstreamParallelism(parallel::receiving);
             parallel.start(ex, skip);
             return;
         }
+        out.upstreamParallelism(() -> 1);
         relay = new BodyRelay(out, skip, length, () -> {
             state = State.DONE;
             out.finish();
@@ -426,6 +469,9 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         }
         if (parallel != null) {
             parallel.cancel();
+        }
+        if (prefetch != null) {
+            prefetch.cancel();
         }
         if (relay != null && exchange != null) {
             relay.cancel(exchange);

@@ -43,6 +43,14 @@ public interface ObjectSource {
         return null;
     }
 
+    /**
+     * What names this object for read-ahead across requests (equal for two requests of the same
+     * object through the same upstream), or null: no read-ahead for this source.
+     */
+    default Object identity() {
+        return null;
+    }
+
     /** A source that cannot give a request: its error and message for the client. */
     final class SourceException extends RuntimeException {
         private static final long serialVersionUID = 1L;

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * too. Buffer ownership: each part owns the buffers it queued until they are handed to
  * {@link ClientResponse#body} (then Netty's) or released on close.
  */
-final class ParallelDownload implements Transfer {
+final class ParallelDownload implements Transfer, PartOwner {
 
     private static final Logger log = LoggerFactory.getLogger(ParallelDownload.class);
 
@@ -76,6 +76,39 @@ final class ParallelDownload implements Transfer {
         this.rampBytes = Math.min(1L << 20, plan.partSize() / 2);
     }
 
+    @Override
+    public ReadAhead readAhead() {
+        return readAhead;
+    }
+
+    @Override
+    public ObjectSource source() {
+        return source;
+    }
+
+    @Override
+    public io.netty.channel.ChannelHandlerContext ctx() {
+        return out.ctx();
+    }
+
+    @Override
+    public String etag() {
+        return etag;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    /**
+     * Parts with an S3 request or body in progress: the upstream connections this transfer uses.
+     * Read by the status page from another thread; a plain int read, a moment stale at worst.
+     */
+    int receiving() {
+        return receiving;
+    }
+
     /** Takes over {@code first}, whose body holds the span from its byte {@code skip} on. */
     void start(UpstreamExchange first, long skip) {
         RangePart p = new RangePart(this, 0, plan.part(0), 0);
@@ -90,14 +123,16 @@ final class ParallelDownload implements Transfer {
     }
 
     /** A part has new bytes, or finished receiving: the client may take some now. */
-    void partProgress(RangePart p) {
+    @Override
+    public void partProgress(RangePart p) {
         if (isHead(p)) {
             drain();
         }
     }
 
     /** A part started or stopped using an upstream connection; a freed one may take the next part. */
-    void partReceiving(boolean now) {
+    @Override
+    public void partReceiving(boolean now) {
         receiving += now ? 1 : -1;
         if (!now && !done) {
             pump();
@@ -169,7 +204,8 @@ final class ParallelDownload implements Transfer {
     }
 
     /** A part failed for good: the head is out, so the connection is closed short. */
-    void fail(RangePart p, String why) {
+    @Override
+    public void fail(RangePart p, String why) {
         if (done) {
             return;
         }

@@ -18,7 +18,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One part of a {@link ParallelDownload}: a ranged GET pinned to the transfer's ETag, its bytes
+ * One part of a {@link ParallelDownload} or a {@link PrefetchStream}: a ranged GET pinned to the transfer's ETag, its bytes
  * queued until the client takes them. A part fetched ahead reads S3 as fast as S3 sends (its
  * whole length is reserved in the budget); the part the client is reading without a reservation
  * reads only on {@link #demand}, that is while the client keeps up.
@@ -43,7 +43,7 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
         CLOSED
     }
 
-    private final ParallelDownload owner;
+    private final PartOwner owner;
     private final int index;
     private final ByteRange range;
     private long reserved;
@@ -54,11 +54,12 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
     private long skip;
     private int attempts;
     private boolean awaitingRead;
+    private boolean answered;
     private S3Caller.Call call;
     private UpstreamExchange exchange;
     private ScheduledFuture<?> retryTimer;
 
-    RangePart(ParallelDownload owner, int index, ByteRange range, long reserved) {
+    RangePart(PartOwner owner, int index, ByteRange range, long reserved) {
         this.owner = owner;
         this.index = index;
         this.range = range;
@@ -67,6 +68,11 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
 
     int index() {
         return index;
+    }
+
+    /** The object bytes this part fetches. */
+    ByteRange range() {
+        return range;
     }
 
     /** Part 0: the body of an exchange already under way, from its byte {@code skip}. */
@@ -81,16 +87,16 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
         attempts++;
         state = State.REQUESTING;
         inFlight(true);
-        owner.readAhead.partRequested();
-        Sources.request(owner.source, "GET", false, owner.out, r -> {
+        owner.readAhead().partRequested();
+        Sources.request(owner.source(), "GET", false, owner.ctx().executor(), r -> {
             if (state == State.CLOSED) {
                 return;
             }
             r.header(HttpHeaderNames.RANGE, "bytes=" + (range.first() + received) + "-" + range.last());
-            if (owner.etag != null) {
-                r.header(HttpHeaderNames.IF_MATCH, owner.etag);
+            if (owner.etag() != null) {
+                r.header(HttpHeaderNames.IF_MATCH, owner.etag());
             }
-            call = owner.source.caller().call(owner.out.ctx().channel().eventLoop(), r, this);
+            call = owner.source().caller().call(owner.ctx().channel().eventLoop(), r, this);
         }, (error, detail) -> owner.fail(this, detail == null ? error.message() : detail));
     }
 
@@ -106,14 +112,14 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
         long skipBytes;
         if (status == 206) {
             ContentRange got = ContentRange.parse(head.headers().get(HttpHeaderNames.CONTENT_RANGE));
-            if (got == null || got.total() != owner.size || got.range().first() > want
+            if (got == null || got.total() != owner.size() || got.range().first() > want
                     || got.range().last() < range.last()) {
                 ex.abort();
                 owner.fail(this, "S3 answered part " + index + " with other bytes");
                 return;
             }
             skipBytes = want - got.range().first();
-        } else if (status == 200 && UpstreamReplies.metadata(head).size() == owner.size) {
+        } else if (status == 200 && UpstreamReplies.metadata(head).size() == owner.size()) {
             skipBytes = want; // S3 ignored the range: use the bytes of the part, drop the rest
         } else {
             ex.abort();
@@ -121,7 +127,7 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
                     : "S3 answered part " + index + " with " + status);
             return;
         }
-        if (owner.etag != null && etag != null && !owner.etag.equals(etag)) {
+        if (owner.etag() != null && etag != null && !owner.etag().equals(etag)) {
             ex.abort(); // S3 ignored If-Match: never mix versions
             owner.fail(this, "the object changed during the transfer");
             return;
@@ -134,12 +140,17 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
         skip = skipBytes;
         state = State.RECEIVING;
         awaitingRead = false;
+        answered = true;
         ex.listener(this);
         if (reserved > 0) {
             ex.read();
-        } else {
-            owner.partProgress(this);
         }
+        owner.partProgress(this);
+    }
+
+    /** S3 answered this part with the pinned version's bytes (so a response may start with them). */
+    boolean answered() {
+        return answered;
     }
 
     @Override
@@ -199,12 +210,12 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
         if (reserved > 0) {
             ByteBuf under = buf.unwrap() != null ? buf.unwrap() : buf;
             if (under.capacity() > n + (n >> 2)) {
-                ByteBuf copy = owner.out.ctx().alloc().directBuffer(n, n);
+                ByteBuf copy = owner.ctx().alloc().directBuffer(n, n);
                 copy.writeBytes(buf);
                 buf.release();
                 buf = copy;
             }
-            owner.readAhead.held(n);
+            owner.readAhead().held(n);
         }
         queue.add(buf);
     }
@@ -235,7 +246,7 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
             return;
         }
         state = State.REQUESTING;
-        retryTimer = owner.out.ctx().channel().eventLoop().schedule(() -> {
+        retryTimer = owner.ctx().channel().eventLoop().schedule(() -> {
             retryTimer = null;
             if (state == State.REQUESTING) {
                 request();
@@ -258,7 +269,23 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
     ByteBuf poll() {
         ByteBuf b = queue.poll();
         if (reserved > 0) {
-            owner.readAhead.held(-b.readableBytes());
+            owner.readAhead().held(-b.readableBytes());
+        }
+        return b;
+    }
+
+    /**
+     * At most {@code max} queued bytes (a response of a sequential reading can end inside a
+     * part): a slice of the first buffer when it holds more, the rest staying queued.
+     */
+    ByteBuf poll(long max) {
+        ByteBuf first = queue.peek();
+        if (first.readableBytes() <= max) {
+            return poll();
+        }
+        ByteBuf b = first.readRetainedSlice((int) max);
+        if (reserved > 0) {
+            owner.readAhead().held(-b.readableBytes());
         }
         return b;
     }
@@ -270,7 +297,7 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
 
     /** Delivered: its reservation goes back to the budget. */
     void finish() {
-        owner.readAhead.unreserve(reserved);
+        owner.readAhead().unreserve(reserved);
         reserved = 0;
     }
 
@@ -300,9 +327,9 @@ final class RangePart implements S3Caller.Callback, UpstreamListener {
         if (now != inFlight) {
             inFlight = now;
             if (now) {
-                owner.readAhead.partStarted();
+                owner.readAhead().partStarted();
             } else {
-                owner.readAhead.partEnded();
+                owner.readAhead().partEnded();
             }
             owner.partReceiving(now);
         }

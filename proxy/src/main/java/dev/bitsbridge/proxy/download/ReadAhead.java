@@ -26,6 +26,8 @@ public final class ReadAhead {
     private final AtomicLong peakHeld = new AtomicLong();
     private final AtomicInteger partsInFlight = new AtomicInteger();
     private final AtomicLong partsFetched = new AtomicLong();
+    private final AtomicInteger streams = new AtomicInteger();
+    private final AtomicLong rangesFromMemory = new AtomicLong();
 
     /**
      * @param maxParts ranged GETs in flight per transfer at most ({@code --parallel-connections}); 1 is off
@@ -92,6 +94,28 @@ public final class ReadAhead {
 
     void partEnded() {
         partsInFlight.decrementAndGet();
+    }
+
+    void streamOpened() {
+        streams.incrementAndGet();
+    }
+
+    void streamClosed() {
+        streams.decrementAndGet();
+    }
+
+    void rangeFromMemory() {
+        rangesFromMemory.incrementAndGet();
+    }
+
+    /** Client connections whose sequential reading is being read ahead now. */
+    public int streams() {
+        return streams.get();
+    }
+
+    /** Range requests answered by read-ahead (the next range of a sequential reading) so far. */
+    public long rangesFromMemory() {
+        return rangesFromMemory.get();
     }
 
     /** Bytes received from S3 ahead of clients and not yet handed to them. */

@@ -35,6 +35,11 @@ final class SignedObjectSource implements ObjectSource {
     }
 
     @Override
+    public Object identity() {
+        return target;
+    }
+
+    @Override
     public boolean headViaRangedGet() {
         return false;
     }

@@ -6,6 +6,7 @@ import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.s3.S3Request;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -20,6 +21,12 @@ final class Sources {
 
     static void request(ObjectSource source, String method, boolean fresh, ClientResponse out,
             Consumer<S3Request> then, BiConsumer<BridgeError, String> failed) {
+        request(source, method, fresh, out.ctx().executor(), then, failed);
+    }
+
+    /** The same, continuing on {@code loop} (a client connection's event loop) when the source answers later. */
+    static void request(ObjectSource source, String method, boolean fresh, Executor loop,
+            Consumer<S3Request> then, BiConsumer<BridgeError, String> failed) {
         CompletableFuture<S3Request> f;
         try {
             f = source.request(method, fresh);
@@ -31,7 +38,7 @@ final class Sources {
             then.accept(f.join());
             return;
         }
-        out.onLoop(f, (r, err) -> {
+        f.whenComplete((r, err) -> loop.execute(() -> {
             if (err == null) {
                 then.accept(r);
                 return;
@@ -42,6 +49,6 @@ final class Sources {
             } else {
                 failed.accept(BridgeError.UPSTREAM_ERROR, "could not obtain an upstream URL");
             }
-        });
+        }));
     }
 }

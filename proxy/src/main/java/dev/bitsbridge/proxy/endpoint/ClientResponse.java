@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.IntSupplier;
 
 /**
  * The response to one client request, and the single place that enforces the error rule: an
@@ -75,6 +76,12 @@ public final class ClientResponse {
      * the request. Reset per request.
      */
     public static final AttributeKey<String> FAILURE = AttributeKey.valueOf("bitsbridge.failure");
+
+    /**
+     * How many upstream connections the current download uses right now (1 for a single request;
+     * parts receiving for a parallel or read-ahead transfer), for the status page. Reset per request.
+     */
+    public static final AttributeKey<IntSupplier> UPSTREAM_PARALLELISM = AttributeKey.valueOf("bitsbridge.parallelism");
 
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
@@ -166,6 +173,11 @@ public final class ClientResponse {
         if (id != null) {
             ctx.channel().attr(UPSTREAM_REQUEST_ID).set(id);
         }
+    }
+
+    /** Tells the status page how many upstream connections this response uses (read from any thread). */
+    public void upstreamParallelism(IntSupplier connections) {
+        ctx.channel().attr(UPSTREAM_PARALLELISM).set(connections);
     }
 
     /** Sends a status line and headers; the body follows with {@link #body} and {@link #finish}. */

@@ -141,7 +141,7 @@ public final class OpsEndpoints implements ProxyEndpoint {
                     .put("id", r.id()).put("method", r.method()).put("path", r.path()).put("client", r.client())
                     .put("status", r.status()).put("bytes", r.bytes()).put("total", r.total())
                     .put("age_ms", r.ageMillis()).put("bytes_per_second", r.bytesPerSecond())
-                    .put("started", r.startedAt().toString());
+                    .put("started", r.startedAt().toString()).put("upstream_connections", r.upstreamConnections());
         }
         ArrayNode errors = n.putArray("recent_errors");
         for (TransferRegistry.Failure f : s.recentErrors()) {

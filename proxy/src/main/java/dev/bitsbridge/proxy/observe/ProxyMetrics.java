@@ -118,6 +118,29 @@ public final class ProxyMetrics implements ProxyEvents {
         Gauge.builder(name, obj, f).description(description).register(registry);
     }
 
+    /**
+     * The gauges and counts of parallel transfers and read-ahead, read from {@code r} when
+     * scraped: parts in flight, bytes held ahead of clients and reserved of the budget (never
+     * above {@code bitsbridge_parallel_readahead_budget_bytes}), sequential readings being read
+     * ahead, ranges answered from memory, ranged GETs sent for parts.
+     */
+    public void readAhead(dev.bitsbridge.proxy.download.ReadAhead r) {
+        gauge("bitsbridge.parallel.parts.inflight", "Ranged GETs of parallel downloads in progress", r,
+                dev.bitsbridge.proxy.download.ReadAhead::partsInFlight);
+        gauge("bitsbridge.parallel.readahead.bytes", "Bytes fetched ahead of clients and held", r,
+                dev.bitsbridge.proxy.download.ReadAhead::bytesHeld);
+        gauge("bitsbridge.parallel.readahead.reserved.bytes", "Bytes of the read-ahead budget reserved by parts", r,
+                dev.bitsbridge.proxy.download.ReadAhead::bytesReserved);
+        gauge("bitsbridge.parallel.readahead.budget.bytes", "The read-ahead budget (--read-ahead-memory)", r,
+                dev.bitsbridge.proxy.download.ReadAhead::budget);
+        gauge("bitsbridge.readahead.streams", "Client connections read sequentially with read-ahead", r,
+                dev.bitsbridge.proxy.download.ReadAhead::streams);
+        counter("bitsbridge.readahead.ranges", null, "Range requests answered from read-ahead", r,
+                dev.bitsbridge.proxy.download.ReadAhead::rangesFromMemory);
+        counter("bitsbridge.parallel.parts", null, "Ranged GETs sent for parts (retries included)", r,
+                dev.bitsbridge.proxy.download.ReadAhead::partsFetched);
+    }
+
     /** Registers a monotonic count kept by {@code obj} (e.g. upstream bytes received). */
     public <T> void counter(String name, String baseUnit, String description, T obj, ToDoubleFunction<T> f) {
         FunctionCounter.builder(name, obj, f).baseUnit(baseUnit).description(description).register(registry);

@@ -42,6 +42,8 @@ public final class TransferRegistry {
         volatile long total = -1;
         /** Body bytes whose write to the client's socket completed. */
         volatile long bytes;
+        /** The channel's {@link dev.bitsbridge.proxy.endpoint.ClientResponse#UPSTREAM_PARALLELISM}. */
+        volatile io.netty.util.Attribute<java.util.function.IntSupplier> upstream;
 
         Active(long id, String method, String path, String client) {
             this.id = id;
@@ -59,9 +61,12 @@ public final class TransferRegistry {
     public record Snapshot(List<Row> active, List<Failure> recentErrors, long requests, long failed, long bytesSent) {
     }
 
-    /** One active transfer as the page shows it; rate is the average since the request started. */
+    /**
+     * One active transfer as the page shows it; rate is the average since the request started;
+     * upstreamConnections is what the download uses now (-1: not a download, or not started).
+     */
     public record Row(long id, String method, String path, String client, int status, long bytes, long total,
-            long ageMillis, long bytesPerSecond, Instant startedAt) {
+            long ageMillis, long bytesPerSecond, Instant startedAt, int upstreamConnections) {
     }
 
     Active start(String method, String path, String client) {
@@ -101,8 +106,9 @@ public final class TransferRegistry {
             long bytes = a.bytes;
             sentInProgress += bytes;
             long age = Math.max(1, (now - a.startNanos) / 1_000_000);
+            var up = a.upstream == null ? null : a.upstream.get();
             rows.add(new Row(a.id, a.method, a.path, a.client, a.status, bytes, a.total, age, bytes * 1000 / age,
-                    a.startedAt));
+                    a.startedAt, up == null ? -1 : up.getAsInt()));
         }
         rows.sort(Comparator.comparingLong(Row::id));
         List<Failure> recent;

@@ -54,6 +54,8 @@ public final class TransferTracker extends ChannelDuplexHandler {
             listed = !path.startsWith("/_bitsbridge");
             TransferRegistry.Active a = new TransferRegistry.Active(0, req.method().name(), path, client(ctx));
             current = listed ? registry.start(a.method, a.path, a.client) : a;
+            ctx.channel().attr(ClientResponse.UPSTREAM_PARALLELISM).set(null);
+            current.upstream = ctx.channel().attr(ClientResponse.UPSTREAM_PARALLELISM);
         }
         if (msg instanceof HttpContent c) {
             bodyReceived += c.content().readableBytes();

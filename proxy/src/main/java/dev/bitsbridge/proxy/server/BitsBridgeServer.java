@@ -153,10 +153,7 @@ public final class BitsBridgeServer implements AutoCloseable {
             downloads.cache(cache);
             cacheMetrics(metrics, cache);
         }
-        metrics.gauge("bitsbridge.parallel.parts.inflight", "Ranged GETs of parallel downloads in progress",
-                readAhead, ReadAhead::partsInFlight);
-        metrics.gauge("bitsbridge.parallel.readahead.bytes", "Bytes fetched ahead of clients and held",
-                readAhead, ReadAhead::bytesHeld);
+        metrics.readAhead(readAhead);
         stateExecutor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "bitsbridge-state");
             t.setDaemon(true);

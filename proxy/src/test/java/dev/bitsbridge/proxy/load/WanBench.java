@@ -36,7 +36,11 @@ class WanBench {
 
     private static final long MIB = 1024 * 1024;
     private final long size = Long.getLong("bench.sizeMib", 256) * MIB;
-    private final int rttMs = Integer.getInteger("bench.rttMs", 40);
+    private final String rtts = System.getProperty("bench.rttMs", "40,80");
+    private final String loadBefore = load();
+    private int rttMs;
+    /** The direct single connection's figure on the current link: the rows' reference. */
+    private double direct = Double.NaN;
     private final int window = Integer.getInteger("bench.windowKib", 512) * 1024;
     private final int runs = Integer.getInteger("bench.runs", 3);
     private final List<String> rows = new ArrayList<>();
@@ -52,52 +56,17 @@ class WanBench {
             }
         }
         Path dl = Files.createTempDirectory("wanbench-dl");
-        try (S3Server s3 = new S3Server();
-                WanLink link = new WanLink("127.0.0.1", s3.endpoint().getPort(), Duration.ofMillis(rttMs), window)) {
+        try (S3Server s3 = new S3Server()) {
             s3.createBucket("wan");
             s3.put("wan", "obj.bin", file);
             Files.delete(file);
-            URI wan = URI.create("http://127.0.0.1:" + link.port());
-            String presigned;
-            try (S3Presigner p = S3Presigner.builder().endpointOverride(wan).region(Region.US_EAST_1)
-                    .credentialsProvider(s3.credentials())
-                    .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build()) {
-                presigned = p.presignGetObject(r -> r.signatureDuration(Duration.ofHours(2))
-                        .getObjectRequest(g -> g.bucket("wan").key("obj.bin"))).url().toString();
-            }
-            row("link", "window / RTT, one connection (theory)", 1, () -> (double) window / (rttMs / 1000.0) / 1e6);
-            row("direct", "curl, one connection (presigned URL)", 1, () -> curl(presigned));
-            if (has("aria2c")) {
-                row("direct", "aria2c -x8 -s8 (presigned URL)", runs, () -> aria2c(presigned, 8, dl));
-                row("direct", "aria2c -x16 -s16 (presigned URL)", runs, () -> aria2c(presigned, 16, dl));
-            }
-            BitsBridgeServer off = proxy(s3, wan, b -> b.parallelConnections(1));
-            try {
-                row("bitsbridge --parallel-connections 1", "curl", 1, () -> curl(url(off)));
-            } finally {
-                off.stop(Duration.ZERO);
-            }
-            BitsBridgeServer on = proxy(s3, wan, b -> b);
-            try {
-                row("bitsbridge (defaults: 8 x 8 MiB)", "curl", runs, () -> curl(url(on)));
-                row("bitsbridge (defaults: 8 x 8 MiB)", "BITS-style job: HEAD + 8 MiB ranges, one connection", 1,
-                        () -> bitsJob(on.port(), 8 * MIB));
-            } finally {
-                on.stop(Duration.ZERO);
-            }
-            BitsBridgeServer wide = proxy(s3, wan, b -> b.parallelConnections(16));
-            try {
-                row("bitsbridge --parallel-connections 16", "curl", runs, () -> curl(url(wide)));
-            } finally {
-                wide.stop(Duration.ZERO);
-            }
-            BitsBridgeServer small = proxy(s3, wan, b -> b.partSize(2 * MIB));
-            try {
-                row("bitsbridge --part-size 2M", "curl", runs, () -> curl(url(small)));
-                row("bitsbridge --part-size 2M", "BITS-style job: HEAD + 8 MiB ranges, one connection", runs,
-                        () -> bitsJob(small.port(), 8 * MIB));
-            } finally {
-                small.stop(Duration.ZERO);
+            boolean warm = false;
+            for (String rtt : rtts.split(",")) {
+                rttMs = Integer.parseInt(rtt.trim());
+                direct = Double.NaN;
+                try (WanLink link = new WanLink("127.0.0.1", s3.endpoint().getPort(), Duration.ofMillis(rttMs), window)) {
+                    warm = measure(s3, link, dl, warm);
+                }
             }
         } finally {
             try (var s = Files.list(dl)) {
@@ -105,11 +74,64 @@ class WanBench {
             }
             Files.deleteIfExists(dl);
         }
-        String table = "| path | client | MB/s (median) | runs |\n|---|---|---|---|\n" + String.join("\n", rows) + "\n";
+        String table = "| RTT | path | client | MB/s (median) | x direct | runs | S3 requests (last run) |\n"
+                + "|---|---|---|---|---|---|---|\n" + String.join("\n", rows) + "\n";
         System.out.println(table);
         Path out = Path.of(System.getProperty("bench.out", "../docs/bench/wan-results.md"));
-        Files.writeString(out, "WAN benchmark: " + (size / MIB) + " MiB object, " + rttMs + " ms RTT, "
-                + (window / 1024) + " KiB window per connection (docs/bench/wan.sh)\n\n" + table, StandardCharsets.UTF_8);
+        Files.writeString(out, "WAN benchmark: " + (size / MIB) + " MiB object, RTT " + rtts + " ms, "
+                + (window / 1024) + " KiB window per connection (docs/bench/wan.sh); load average "
+                + loadBefore + " before, " + load() + " after\n\n" + table, StandardCharsets.UTF_8);
+    }
+
+    /** The rows for one link; returns whether the proxy's code is warm (JIT) from now on. */
+    private boolean measure(S3Server s3, WanLink link, Path dl, boolean warm) throws Exception {
+        URI wan = URI.create("http://127.0.0.1:" + link.port());
+        String presigned;
+        try (S3Presigner p = S3Presigner.builder().endpointOverride(wan).region(Region.US_EAST_1)
+                .credentialsProvider(s3.credentials())
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build()) {
+            presigned = p.presignGetObject(r -> r.signatureDuration(Duration.ofHours(2))
+                    .getObjectRequest(g -> g.bucket("wan").key("obj.bin"))).url().toString();
+        }
+        row("link", "window / RTT, one connection (theory)", 1, null, () -> (double) window / (rttMs / 1000.0) / 1e6);
+        row("direct", "curl, one connection (presigned URL)", 1, null, () -> curl(presigned));
+        if (has("aria2c")) {
+            row("direct", "aria2c -x8 -s8 (presigned URL)", runs, null, () -> aria2c(presigned, 8, dl));
+            row("direct", "aria2c -x16 -s16 (presigned URL)", runs, null, () -> aria2c(presigned, 16, dl));
+        }
+        BitsBridgeServer on = proxy(s3, wan, b -> b);
+        try {
+            if (!warm) {
+                // The JVM compiles the proxy's paths during the first transfers: not measured.
+                curl(url(on));
+                bitsJob(on.port(), 8 * MIB);
+            }
+            row("bitsbridge (defaults: 8 x 8 MiB, read-ahead)", "curl", runs, on, () -> curl(url(on)));
+            row("bitsbridge (defaults: 8 x 8 MiB, read-ahead)", "BITS-style job: HEAD + 8 MiB ranges, one connection",
+                    runs, on, () -> bitsJob(on.port(), 8 * MIB));
+        } finally {
+            on.stop(Duration.ZERO);
+        }
+        if (Boolean.getBoolean("bench.variants")) {
+            BitsBridgeServer off = proxy(s3, wan, b -> b.parallelConnections(1));
+            try {
+                row("bitsbridge --parallel-connections 1", "curl", 1, off, () -> curl(url(off)));
+                row("bitsbridge --parallel-connections 1", "BITS-style job: HEAD + 8 MiB ranges, one connection", 1,
+                        off, () -> bitsJob(off.port(), 8 * MIB));
+            } finally {
+                off.stop(Duration.ZERO);
+            }
+            BitsBridgeServer wide = proxy(s3, wan, b -> b.parallelConnections(16).readAheadMemory(128 * MIB));
+            try {
+                row("bitsbridge --parallel-connections 16 --read-ahead-memory 128M", "curl", runs, wide,
+                        () -> curl(url(wide)));
+                row("bitsbridge --parallel-connections 16 --read-ahead-memory 128M",
+                        "BITS-style job: HEAD + 8 MiB ranges, one connection", runs, wide, () -> bitsJob(wide.port(), 8 * MIB));
+            } finally {
+                wide.stop(Duration.ZERO);
+            }
+        }
+        return true;
     }
 
     private BitsBridgeServer proxy(S3Server s3, URI wan, UnaryOperator<ProxyConfig.Builder> tweak) throws Exception {
@@ -121,17 +143,57 @@ class WanBench {
         return "http://127.0.0.1:" + p.port() + "/obj.bin";
     }
 
-    private void row(String path, String client, int n, Callable<Double> measure) throws Exception {
+    private void row(String path, String client, int n, BitsBridgeServer proxy, Callable<Double> measure)
+            throws Exception {
         if (!(path + " / " + client).contains(System.getProperty("bench.only", ""))) {
             return;
         }
         double[] v = new double[n];
+        long requests = -1;
         for (int i = 0; i < n; i++) {
+            long before = proxy == null ? 0 : upstreamRequests(proxy);
             v[i] = measure.call();
-            System.out.printf("%s / %s: run %d: %.1f MB/s%n", path, client, i + 1, v[i]);
+            if (proxy != null) {
+                requests = upstreamRequests(proxy) - before;
+            }
+            System.out.printf("%d ms: %s / %s: run %d: %.1f MB/s%n", rttMs, path, client, i + 1, v[i]);
         }
         Arrays.sort(v);
-        rows.add(String.format("| %s | %s | %.1f | %d |", path, client, v[n / 2], n));
+        double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        if (client.startsWith("curl, one connection")) {
+            direct = median;
+        }
+        StringBuilder all = new StringBuilder();
+        for (double x : v) {
+            all.append(all.length() == 0 ? "" : ", ").append(String.format("%.1f", x));
+        }
+        rows.add(String.format("| %d ms | %s | %s | %.1f%s | %s | %d | %s |", rttMs, path, client, median,
+                n > 1 ? " (" + all + ")" : "", Double.isNaN(direct) || path.equals("link") ? ""
+                        : String.format("%.1fx", median / direct), n, requests < 0 ? "" : Long.toString(requests)));
+    }
+
+    /** S3 requests the proxy got an answer to (its upstream latency histogram counts each one). */
+    private static long upstreamRequests(BitsBridgeServer p) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.port() + "/_bitsbridge/metrics"))
+                        .header("Authorization", "Bearer " + p.adminToken()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        double sum = 0;
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("bitsbridge_upstream_latency_seconds_count{")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return (long) sum;
+    }
+
+    private static String load() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     private static boolean has(String tool) {

@@ -51,6 +51,7 @@
     last.set(t.id, { bytes: t.bytes, at: now });
     tr.appendChild(el('td', bytes(Math.round(rate)) + '/s', 'rate'));
     tr.appendChild(el('td', duration(t.age_ms), 'age'));
+    tr.appendChild(el('td', t.upstream_connections > 0 ? String(t.upstream_connections) : '–', 'upstream'));
     return tr;
   }
 
