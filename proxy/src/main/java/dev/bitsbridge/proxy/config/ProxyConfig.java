@@ -51,10 +51,12 @@ public record ProxyConfig(
         int parallelConnections,
         long partSize,
         long readAheadMemory,
-        SecurityConfig security) {
+        SecurityConfig security,
+        NetworkConfig network) {
 
     public ProxyConfig {
         security = security == null ? SecurityConfig.DEFAULTS : security;
+        network = network == null ? NetworkConfig.DEFAULTS : network;
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
         prefix = prefix == null ? "" : prefix;
@@ -125,6 +127,7 @@ public record ProxyConfig(
         b.partSize = partSize;
         b.readAheadMemory = readAheadMemory;
         b.security = security;
+        b.network = network;
         return b;
     }
 
@@ -170,6 +173,7 @@ public record ProxyConfig(
         private long partSize = 8L * 1024 * 1024;
         private long readAheadMemory = 64L * 1024 * 1024;
         private SecurityConfig security = SecurityConfig.DEFAULTS;
+        private NetworkConfig network = NetworkConfig.DEFAULTS;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -231,6 +235,9 @@ public record ProxyConfig(
         /** Shorthand: links and vendor URLs may resolve to private and loopback addresses. */
         public Builder allowPrivateUpstream(boolean v) { security = security.withAllowPrivateUpstream(v); return this; }
 
+        /** Forward proxies for upstream requests and the TLS listener; {@link NetworkConfig#DEFAULTS} unless set. */
+        public Builder network(NetworkConfig v) { network = v; return this; }
+
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
                     dualstack, upstreamTimeout, caBundle, maxHeaderSize, maxInitialLineLength, idleTimeout,
@@ -238,7 +245,7 @@ public record ProxyConfig(
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
                     allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, maxUploadSessions, maxSpoolBytes,
                     maxFragmentSize, requireToken, shareSpentMarkers, parallelConnections, partSize, readAheadMemory,
-                    security);
+                    security, network);
         }
     }
 }

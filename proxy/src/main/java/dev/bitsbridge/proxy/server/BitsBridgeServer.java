@@ -118,6 +118,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         group = transport.newGroup(threads, "bitsbridge-io");
         upstream = new UpstreamClient(transport.clientChannel(), ssl,
                 min(config.upstreamTimeout(), Duration.ofSeconds(10)), Duration.ofSeconds(15));
+        upstream.proxyRoutes(config.network().upstreamProxy());
         credentials = credentialsProvider == null ? null : new CredentialSource(credentialsProvider);
         // Credentials are fetched ahead only where they are surely needed: a proxy used for links
         // or a URL vendor may run without any, and should not warn about it at start.
@@ -141,7 +142,8 @@ public final class BitsBridgeServer implements AutoCloseable {
         Function<String, ObjectSource> keySource = null;
         if (config.urlVendor() != null) {
             UrlVendor vendor = new UrlVendor(config.urlVendor(), config.urlVendorHeaders(), allowlist,
-                    config.upstreamTimeout(), clock, config.security().vendorCacheEntries());
+                    config.upstreamTimeout(), clock, config.security().vendorCacheEntries(),
+                    config.network().upstreamProxy());
             keySource = key -> new VendedObjectSource(caller, vendor, key);
         }
         readAhead = new ReadAhead(config.parallelConnections(), config.partSize(), config.readAheadMemory());
