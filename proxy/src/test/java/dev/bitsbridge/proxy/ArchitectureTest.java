@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  *   server                                   wiring and the pipeline
- *   links, vending, share, upload, observe   features
+ *   links, vending, share, upload, observe,  features
+ *   startup
  *   download                                 the object download path
  *   endpoint                                 what features plug into
  *   s3                                       S3 addressing, signing, calls
@@ -48,7 +49,7 @@ class ArchitectureTest {
                 .layer("Endpoint").definedBy("..proxy.endpoint..")
                 .layer("Download").definedBy("..proxy.download..")
                 .layer("Features").definedBy("..proxy.links..", "..proxy.vending..", "..proxy.share..",
-                        "..proxy.upload..", "..proxy.observe..")
+                        "..proxy.upload..", "..proxy.observe..", "..proxy.startup..")
                 .layer("Server").definedBy("..proxy.server..")
                 .whereLayer("Server").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Features").mayOnlyBeAccessedByLayers("Server")
@@ -67,7 +68,7 @@ class ArchitectureTest {
                     .should().dependOnClassesThat().resideInAnyPackage(
                             "..proxy.upstream..", "..proxy.s3..", "..proxy.endpoint..", "..proxy.download..",
                             "..proxy.links..", "..proxy.vending..", "..proxy.share..", "..proxy.upload..",
-                            "..proxy.observe..", "..proxy.server..")
+                            "..proxy.observe..", "..proxy.startup..", "..proxy.server..")
                     .check(classes);
         }
     }
