@@ -113,7 +113,7 @@ final class ConfigCommand implements Runnable {
                 }
                 return String.join(",", masked);
             }
-            if (key.equals("url-vendor") || key.equals("endpoint")) {
+            if (key.equals("url-vendor") || key.equals("endpoint") || key.equals("upstream-proxy")) {
                 return maskUrl(value);
             }
             return SECRET_NAME.matcher(key).matches() ? MASK : value;

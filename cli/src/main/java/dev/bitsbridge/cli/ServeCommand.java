@@ -1,6 +1,9 @@
 package dev.bitsbridge.cli;
 
 import dev.bitsbridge.proxy.config.ConfigException;
+import dev.bitsbridge.proxy.config.NetworkConfig;
+import dev.bitsbridge.proxy.config.OutboundProxy;
+import dev.bitsbridge.proxy.config.ProxyRoutes;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.config.SecurityConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
@@ -100,6 +103,16 @@ public class ServeCommand implements Callable<Integer> {
         @Option(names = "--ca-bundle", paramLabel = "FILE",
                 description = "Extra trusted CA certificates (PEM) for the upstream; default: AWS_CA_BUNDLE.")
         Path caBundle;
+
+        @Option(names = "--upstream-proxy", paramLabel = "URL",
+                description = "Reach S3 (and links, the URL vendor, STS) through this forward proxy:"
+                        + " http://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY).")
+        String upstreamProxy;
+
+        @Option(names = "--no-proxy", paramLabel = "HOSTS", split = ",",
+                description = "Hosts reached without the proxy: names (with their subdomains), IPs, *"
+                        + " (default: NO_PROXY).")
+        List<String> noProxy;
     }
 
     static final class Credentials {
@@ -126,6 +139,14 @@ public class ServeCommand implements Callable<Integer> {
         @Option(names = "--public-host", paramLabel = "NAME", split = ",",
                 description = "A host name clients use to reach this proxy (repeatable); others get 421.")
         List<String> publicHosts = new ArrayList<>();
+
+        @Option(names = "--tls-cert", paramLabel = "FILE",
+                description = "Serve https with this certificate chain (PEM); reloaded when the file changes.")
+        Path tlsCert;
+
+        @Option(names = "--tls-key", paramLabel = "FILE",
+                description = "The private key of --tls-cert (PEM, PKCS#8: -----BEGIN PRIVATE KEY-----).")
+        Path tlsKey;
 
         @Option(names = "--cors-origin", paramLabel = "ORIGIN", split = ",",
                 description = "A web origin allowed to use the proxy from a browser (repeatable); others get 403.")
@@ -269,6 +290,10 @@ public class ServeCommand implements Callable<Integer> {
                 description = "error, warn, info (default), debug or trace.")
         String logLevel;
 
+        @Option(names = "--skip-checks",
+                description = "Start without the start-up checks (credentials, endpoint, bucket): for offline starts.")
+        boolean skipChecks;
+
         @Option(names = "--log-file", paramLabel = "FILE",
                 description = "Log to FILE instead of stderr, rotated by size (for a service).")
         Path logFile;
@@ -306,7 +331,8 @@ public class ServeCommand implements Callable<Integer> {
         }
         // Parsing ends here; every rule about the values is ProxyConfig.validate()'s.
         try {
-            return builder(endpoint, ca, vendor).build().validate();
+            return builder(endpoint, ca, vendor).network(NetworkConfig.DEFAULTS.withUpstreamProxy(proxyRoutes())
+                    .withTls(listening.tlsCert, listening.tlsKey)).build().validate();
         } catch (ConfigException e) {
             throw bad(e.getMessage());
         }
@@ -355,6 +381,16 @@ public class ServeCommand implements Callable<Integer> {
                         .withMaxConnectionsPerClient(limits.maxConnectionsPerClient));
     }
 
+    /** --upstream-proxy and --no-proxy, else HTTPS_PROXY, HTTP_PROXY and NO_PROXY (either case). */
+    private ProxyRoutes proxyRoutes() {
+        ProxyRoutes fromEnv = ProxyRoutes.fromEnvironment(env);
+        List<String> noProxy = upstream.noProxy != null ? upstream.noProxy : fromEnv.noProxy();
+        if (upstream.upstreamProxy != null && !upstream.upstreamProxy.isBlank()) {
+            return ProxyRoutes.of(OutboundProxy.parse(upstream.upstreamProxy, "--upstream-proxy"), noProxy);
+        }
+        return new ProxyRoutes(fromEnv.https(), fromEnv.http(), noProxy);
+    }
+
     private List<String> publicHosts() {
         return listening.publicHosts;
     }
@@ -368,10 +404,17 @@ public class ServeCommand implements Callable<Integer> {
         ProxyConfig config = config();
         configureLogging();
         AwsCredentialsProvider provider = AwsSetup.credentials(credentials.profile, credentials.roleArn,
-                credentials.roleSessionName, config.region());
+                credentials.roleSessionName, config.region(), config.network().upstreamProxy());
+        if (!operations.skipChecks && !StartupSummary.passes(config, provider, spec.commandLine().getOut(),
+                spec.commandLine().getErr())) {
+            return 2;
+        }
         BitsBridgeServer server = new BitsBridgeServer(config, provider);
         try {
             server.start();
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("bitsbridge: " + e.getMessage());
+            return 2;
         } catch (java.net.BindException e) {
             spec.commandLine().getErr().println("bitsbridge: cannot listen on " + config.bindAddress() + ":"
                     + config.port() + ": " + e.getMessage());
@@ -379,7 +422,7 @@ public class ServeCommand implements Callable<Integer> {
         }
         markClassDataRecording();
         PrintWriter out = spec.commandLine().getOut();
-        out.println("bitsbridge serving on http://" + hostForUrl(config.bindAddress()) + ":" + server.port() + "/"
+        out.println("bitsbridge serving on " + (config.network().tls() ? "https" : "http") + "://" + hostForUrl(config.bindAddress()) + ":" + server.port() + "/"
                 + (config.bucket() != null ? "<key>  (s3://" + config.bucket() + "/" + config.prefix() + "<key>)"
                 : config.urlVendor() != null ? "<key>  (URLs from the vendor)" : "<bucket>/<key>"));
         out.flush();
