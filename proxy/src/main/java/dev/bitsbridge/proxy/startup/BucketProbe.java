@@ -3,6 +3,7 @@ package dev.bitsbridge.proxy.startup;
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.s3.S3Caller;
 import dev.bitsbridge.proxy.s3.S3Errors;
+import dev.bitsbridge.proxy.s3.S3Paths;
 import dev.bitsbridge.proxy.s3.S3Request;
 import dev.bitsbridge.proxy.s3.S3Target;
 import dev.bitsbridge.proxy.upstream.UpstreamException;
@@ -20,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Lists at most one key of the bucket ({@code GET ?list-type=2&max-keys=1}), signed and sent through
+ * Lists at most one key of the bucket under the served prefix
+ * ({@code GET ?list-type=2&max-keys=1&prefix=P}), signed and sent through
  * the same {@link S3Caller} downloads use (so the forward proxy, TLS trust and signing are the
  * real ones), and turns S3's answer into one line: the bucket's absence, a wrong access key or
  * secret, a wrong region (S3 names the right one), expired credentials, a skewed clock. A list
@@ -42,11 +44,15 @@ final class BucketProbe {
         this.timeout = timeout;
     }
 
-    CheckResult probe(S3Target target, String bucket, String region) {
+    /** @param prefix the key prefix served (a policy may allow listing under it only); empty for none */
+    CheckResult probe(S3Target target, String bucket, String prefix, String region) {
         CompletableFuture<CheckResult> result = new CompletableFuture<>();
         S3Request list = S3Request.of("GET", target);
         list.query().put("list-type", List.of("2"));
         list.query().put("max-keys", List.of("1"));
+        if (!prefix.isEmpty()) {
+            list.query().put("prefix", List.of(S3Paths.encodeQueryComponent(prefix)));
+        }
         loop.execute(() -> caller.call(loop, list, new S3Caller.Callback() {
             @Override
             public void onResponse(UpstreamExchange exchange, HttpResponse head) {

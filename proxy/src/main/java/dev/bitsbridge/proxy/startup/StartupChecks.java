@@ -187,7 +187,8 @@ public final class StartupChecks {
             S3Addressing addressing = new S3Addressing(config.region(), config.endpoint(), config.pathStyle(),
                     config.accelerate(), config.dualstack());
             return new BucketProbe(caller, group.next(), timeout.plusSeconds(1))
-                    .probe(addressing.bucketTarget(config.bucket()), config.bucket(), config.region());
+                    .probe(addressing.bucketTarget(config.bucket()), config.bucket(), config.prefix(),
+                            config.region());
         } finally {
             client.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -67,6 +67,12 @@ class StartupChecksTest {
     }
 
     @Test
+    void theListingIsUnderThePrefixServed() {
+        Report r = run(b -> b.prefix("releases/2026 q1"));
+        assertTrue(r.passed(), r.lines().toString());
+    }
+
+    @Test
     void aMissingBucketIsNamed() {
         CheckResult f = only(run(b -> b.bucket("no-such-bucket")));
         assertEquals("bucket", f.name());
