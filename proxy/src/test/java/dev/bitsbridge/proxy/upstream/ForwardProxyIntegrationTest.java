@@ -103,40 +103,98 @@ class ForwardProxyIntegrationTest {
         assertTrue(log.contains("PUT http://" + s3HostPort() + "/files/in/up.bin"), log);
     }
 
-    /** An https upstream (WireMock with a keytool certificate) is reached through a CONNECT tunnel. */
-    @Test
-    void anHttpsUpstreamIsReachedThroughConnect(@TempDir Path dir) throws Exception {
+    /** WireMock over TLS with a keytool certificate (its CA written to {@code dir/ca.pem}), serving /b/tunnel.bin. */
+    static WireMockServer httpsUpstream(Path dir) throws Exception {
         Path ks = dir.resolve("upstream.p12");
-        Path ca = dir.resolve("ca.pem");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         TlsUpstreamTest.run(keytool, "-genkeypair", "-alias", "upstream", "-keyalg", "EC", "-dname", "CN=127.0.0.1",
                 "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(),
                 "-storepass", "changeit", "-keypass", "changeit");
         TlsUpstreamTest.run(keytool, "-exportcert", "-rfc", "-alias", "upstream", "-keystore", ks.toString(),
-                "-storepass", "changeit", "-file", ca.toString());
+                "-storepass", "changeit", "-file", dir.resolve("ca.pem").toString());
         WireMockServer wm = new WireMockServer(options().bindAddress("127.0.0.1").httpDisabled(true)
                 .dynamicHttpsPort().keystorePath(ks.toString()).keystorePassword("changeit")
                 .keyManagerPassword("changeit").keystoreType("PKCS12"));
         wm.start();
-        try {
-            wm.stubFor(WireMock.get("/b/tunnel.bin").willReturn(WireMock.aResponse().withStatus(200).withBody(DATA)
-                    .withHeader("Content-Length", String.valueOf(DATA.length))
-                    .withHeader("ETag", "\"t1\"").withHeader("Last-Modified", "Tue, 01 Apr 2025 10:00:00 GMT")));
-            ProxyRoutes routes = ProxyRoutes.of(OutboundProxy.parse(squid.url(), "--upstream-proxy"), List.of());
-            try (BitsBridgeServer p = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("b")
-                    .endpoint(URI.create("https://127.0.0.1:" + wm.httpsPort())).caBundle(ca)
-                    .network(NetworkConfig.DEFAULTS.withUpstreamProxy(routes)).build(),
-                    StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "secret"))).start()) {
-                int before = (int) squid.accessLog().lines().count();
-                RawHttp.Response r = RawHttp.exchange(p.port(), RawHttp.get("/tunnel.bin"));
-                assertEquals(200, r.status(), r.toString());
-                assertArrayEquals(DATA, r.body());
-                p.stop(Duration.ZERO); // the tunnel is logged when it closes
-                String log = squid.accessLog(before + 1, Duration.ofSeconds(10));
-                assertTrue(log.contains("CONNECT 127.0.0.1:" + wm.httpsPort()), log);
-            }
+        wm.stubFor(WireMock.get("/b/tunnel.bin").willReturn(WireMock.aResponse().withStatus(200).withBody(DATA)
+                .withHeader("Content-Length", String.valueOf(DATA.length))
+                .withHeader("ETag", "\"t1\"").withHeader("Last-Modified", "Tue, 01 Apr 2025 10:00:00 GMT")));
+        return wm;
+    }
+
+    static BitsBridgeServer tunnelled(WireMockServer wm, Path ca, String proxyUrl) throws Exception {
+        ProxyRoutes routes = ProxyRoutes.of(OutboundProxy.parse(proxyUrl, "--upstream-proxy"), List.of());
+        return new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("b")
+                .endpoint(URI.create("https://127.0.0.1:" + wm.httpsPort())).caBundle(ca)
+                .network(NetworkConfig.DEFAULTS.withUpstreamProxy(routes)).build(),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "secret"))).start();
+    }
+
+    /** An https upstream is reached through a CONNECT tunnel. */
+    @Test
+    void anHttpsUpstreamIsReachedThroughConnect(@TempDir Path dir) throws Exception {
+        WireMockServer wm = httpsUpstream(dir);
+        try (BitsBridgeServer p = tunnelled(wm, dir.resolve("ca.pem"), squid.url())) {
+            int before = (int) squid.accessLog().lines().count();
+            RawHttp.Response r = RawHttp.exchange(p.port(), RawHttp.get("/tunnel.bin"));
+            assertEquals(200, r.status(), r.toString());
+            assertArrayEquals(DATA, r.body());
+            p.stop(Duration.ZERO); // the tunnel is logged when it closes
+            String log = squid.accessLog(before + 1, Duration.ofSeconds(10));
+            assertTrue(log.contains("CONNECT 127.0.0.1:" + wm.httpsPort()), log);
         } finally {
             wm.stop();
+        }
+    }
+
+    /**
+     * A proxy that wants Basic credentials (squid with its NCSA helper): the user and password of
+     * the proxy URL (percent-encoded ':' and '@' in the password) open the CONNECT tunnel, the
+     * absolute-form download and the SDK's upload; a wrong password is a 502 that names the 407.
+     */
+    @Test
+    void proxyCredentialsAreSentToTheProxy(@TempDir Path dir) throws Exception {
+        Path helper = Path.of("/usr/lib/squid/basic_ncsa_auth");
+        Assumptions.assumeTrue(java.nio.file.Files.isExecutable(helper), "squid's basic_ncsa_auth is absent: skipped");
+        Path passwd = java.nio.file.Files.writeString(dir.resolve("passwd"),
+                "alice:$apr1$bb17salt$h.sEqGd5p6aWDIwJX400Z0\n"); // openssl passwd -apr1 'pr0xy:p@ss'
+        dir.toFile().setExecutable(true, false);
+        passwd.toFile().setReadable(true, false);
+        try (Squid auth = new Squid(List.of("auth_param basic program " + helper + " " + passwd,
+                "auth_param basic realm bitsbridge-test", "acl authed proxy_auth REQUIRED",
+                "http_access deny !authed"))) {
+            String good = "http://alice:pr0xy%3Ap%40ss@127.0.0.1:" + auth.port();
+            ProxyRoutes routes = ProxyRoutes.of(OutboundProxy.parse(good, "--upstream-proxy"), List.of());
+            BitsBridgeServer p = fx.startProxy(b -> b.stateDir(newDir()).allowUpload(true)
+                    .network(NetworkConfig.DEFAULTS.withUpstreamProxy(routes)));
+            RawHttp.Response r = RawHttp.exchange(p.port(), RawHttp.get("/a.bin"));
+            assertEquals(200, r.status(), r.toString());
+            assertArrayEquals(DATA, r.body());
+            try (BitsUploadClient c = new BitsUploadClient(p.port())) {
+                assertEquals(200, c.upload("/in/authed.bin", new byte[70_000], 64 * 1024).status());
+            }
+            WireMockServer wm = httpsUpstream(dir);
+            int wmPort = wm.httpsPort();
+            try {
+                try (BitsBridgeServer t = tunnelled(wm, dir.resolve("ca.pem"), good)) {
+                    RawHttp.Response tr = RawHttp.exchange(t.port(), RawHttp.get("/tunnel.bin"));
+                    assertEquals(200, tr.status(), tr.toString());
+                    assertArrayEquals(DATA, tr.body());
+                }
+                try (BitsBridgeServer bad = tunnelled(wm, dir.resolve("ca.pem"),
+                        "http://alice:wrong@127.0.0.1:" + auth.port())) {
+                    RawHttp.Response br = RawHttp.exchange(bad.port(), RawHttp.get("/tunnel.bin"));
+                    assertEquals(502, br.status(), br.toString());
+                    assertTrue(br.text().contains("407"), br.text());
+                    assertTrue(!br.text().contains("wrong"), "the password is never shown: " + br.text());
+                }
+            } finally {
+                wm.stop();
+            }
+            String log = auth.accessLog(3, Duration.ofSeconds(10));
+            assertTrue(log.contains("GET http://" + s3HostPort() + "/files/a.bin") && log.contains(" alice "), log);
+            assertTrue(log.contains("PUT http://" + s3HostPort() + "/files/in/authed.bin"), log);
+            assertTrue(log.contains("CONNECT 127.0.0.1:" + wmPort), log);
         }
     }
 
