@@ -235,9 +235,9 @@ public final class BitsBridgeServer implements AutoCloseable {
         log.info("bitsbridge {} listening on {}://{}:{} ({} transport)", version(), tls != null ? "https" : "http",
                 bind.getHostString(), port(), transport.name());
         if (config.network().upstreamProxy().enabled()) {
-            log.info("upstream requests go through {} (https) and {} (http), except to {}",
+            log.info("upstream proxy: {} for https, {} for http; reached directly: {}",
                     describe(config.network().upstreamProxy().https()), describe(config.network().upstreamProxy().http()),
-                    config.network().upstreamProxy().noProxy().isEmpty() ? "no host (NO_PROXY is empty)"
+                    config.network().upstreamProxy().noProxy().isEmpty() ? "none (no NO_PROXY)"
                             : String.join(",", config.network().upstreamProxy().noProxy()));
         }
         // The limits in force, for an operator tracing a problem (nothing here is a secret).
@@ -277,7 +277,7 @@ public final class BitsBridgeServer implements AutoCloseable {
 
     /** A proxy for the log: its address only, never its credentials. */
     private static String describe(dev.bitsbridge.proxy.config.OutboundProxy p) {
-        return p == null ? "no proxy" : p.display();
+        return p == null ? "none" : p.display();
     }
 
     private static Duration min(Duration a, Duration b) {
