@@ -142,6 +142,23 @@ class DoctorCommandTest {
     }
 
     @Test
+    void configShowNamesTheProxyFromTheEnvironmentWithoutItsPassword() {
+        StringWriter out = new StringWriter();
+        int exit = BitsBridgeCli.execute(new String[] {"config", "show", "--bucket", "files"},
+                Map.of("HTTPS_PROXY", "http://bob:hunter2@proxy.corp:3128", "NO_PROXY", "minio.lan,.corp"),
+                new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
+        assertEquals(0, exit);
+        assertTrue(out.toString().contains("upstream-proxy = http://proxy.corp:3128    # environment"
+                + " HTTPS_PROXY, with credentials"), out.toString());
+        assertTrue(out.toString().contains("no-proxy = minio.lan,.corp    # environment NO_PROXY"), out.toString());
+        assertTrue(!out.toString().contains("hunter2"), out.toString());
+        StringWriter cli = new StringWriter();
+        BitsBridgeCli.execute(new String[] {"config", "show", "--upstream-proxy", "http://bob:hunter2@p:1"}, Map.of(),
+                new PrintWriter(cli, true), new PrintWriter(new StringWriter(), true));
+        assertTrue(cli.toString().contains("upstream-proxy = http://****@p:1"), cli.toString());
+    }
+
+    @Test
     void aBadUpstreamProxyUrlNamesTheOptionNotThePassword() {
         Run r = run("doctor", "--bucket", "files", "--upstream-proxy", "https://u:hunter2@proxy:443");
         assertEquals(2, r.exit());
