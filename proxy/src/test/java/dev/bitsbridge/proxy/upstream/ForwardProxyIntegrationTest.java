@@ -198,6 +198,50 @@ class ForwardProxyIntegrationTest {
         }
     }
 
+    /** Vendor mode: the vendor's backend and the presigned URLs it hands out are both fetched through the proxy. */
+    @Test
+    void theUrlVendorAndItsUrlsGoThroughTheProxy() throws Exception {
+        software.amazon.awssdk.services.s3.presigner.S3Presigner presigner =
+                software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
+                        .endpointOverride(fx.s3().endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                        .credentialsProvider(fx.s3().credentials())
+                        .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder()
+                                .pathStyleAccessEnabled(true).build()).build();
+        com.sun.net.httpserver.HttpServer vendor = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        vendor.createContext("/presign", ex -> {
+            boolean head = ex.getRequestURI().getRawQuery().contains("method=HEAD");
+            String url = head
+                    ? presigner.presignHeadObject(r -> r.signatureDuration(Duration.ofMinutes(10))
+                            .headObjectRequest(h -> h.bucket("files").key("a.bin"))).url().toString()
+                    : presigner.presignGetObject(r -> r.signatureDuration(Duration.ofMinutes(10))
+                            .getObjectRequest(g -> g.bucket("files").key("a.bin"))).url().toString();
+            byte[] body = ("{\"url\":\"" + url + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        vendor.start();
+        ProxyRoutes routes = ProxyRoutes.of(OutboundProxy.parse(squid.url(), "--upstream-proxy"), List.of());
+        try (BitsBridgeServer p = new BitsBridgeServer(ProxyConfig.builder().port(0)
+                .urlVendor(URI.create("http://127.0.0.1:" + vendor.getAddress().getPort() + "/presign"))
+                .allowUpstream(List.of("127.0.0.1:" + fx.s3().endpoint().getPort()))
+                .network(NetworkConfig.DEFAULTS.withUpstreamProxy(routes)).build(), null).start()) {
+            String s3Line = "GET http://" + s3HostPort() + "/files/a.bin";
+            long before = squid.accessLog().lines().filter(l -> l.contains(s3Line)).count();
+            RawHttp.Response r = RawHttp.exchange(p.port(), RawHttp.get("/a.bin"));
+            assertEquals(200, r.status(), r.toString());
+            assertArrayEquals(DATA, r.body());
+            String log = squid.accessLog();
+            assertTrue(log.contains("GET http://127.0.0.1:" + vendor.getAddress().getPort() + "/presign"), log);
+            assertTrue(log.lines().filter(l -> l.contains(s3Line)).count() > before, "the presigned GET: " + log);
+        } finally {
+            vendor.stop(0);
+            presigner.close();
+        }
+    }
+
     @Test
     void noProxyGoesStraightToS3() throws Exception {
         BitsBridgeServer p = proxyVia(List.of(fx.s3().endpoint().getHost()));
