@@ -32,13 +32,10 @@ final class ForwardProxy {
      * form), or the upstream as an unresolved name that the CONNECT handler sends to the proxy.
      */
     static SocketAddress remoteAddress(UpstreamEndpoint endpoint, OutboundProxy via) {
-        if (via == null) {
-            return InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port());
+        if (via != null && !endpoint.secure()) {
+            return InetSocketAddress.createUnresolved(via.host(), via.port());
         }
-        if (endpoint.secure()) {
-            return InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port());
-        }
-        return InetSocketAddress.createUnresolved(via.host(), via.port());
+        return InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port());
     }
 
     /** The CONNECT handler; it resolves the proxy's name per connection (as a direct connect would). */
