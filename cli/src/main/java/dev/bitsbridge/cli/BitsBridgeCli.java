@@ -3,6 +3,8 @@ package dev.bitsbridge.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.Map;
@@ -107,22 +109,57 @@ public final class BitsBridgeCli implements Runnable {
             root.configFile.checkNames(known);
         }
         cmd.setDefaultValueProvider(root.environment);
+        HelpLayout.apply(cmd);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("bitsbridge: " + firstLine(ex.getMessage()));
+            ex.getCommandLine().getErr().println("bitsbridge: " + root.fromFile(ex, a) + firstLine(ex.getMessage()));
             return 2;
         });
         cmd.setExecutionExceptionHandler((ex, c, parseResult) -> {
             if (ex instanceof CommandLine.ParameterException pe) {
-                c.getErr().println("bitsbridge: " + firstLine(pe.getMessage()));
+                c.getErr().println("bitsbridge: " + root.fromFile(pe, args) + firstLine(pe.getMessage()));
                 return 2;
             }
             c.getErr().println("bitsbridge: " + firstLine(describe(ex)));
             return 1;
         });
         return cmd;
+    }
+
+    private static final java.util.regex.Pattern OPTION = java.util.regex.Pattern.compile("--[a-z][a-z0-9-]*");
+
+    /**
+     * {@code "FILE line N: "} when the bad value came from the config file: the option the error is
+     * about (picocli's, else the first option the message names) is not on the command line nor
+     * in the environment, and the file sets it. Empty otherwise.
+     */
+    String fromFile(CommandLine.ParameterException ex, String[] args) {
+        if (configFile.path() == null) {
+            return "";
+        }
+        CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
+        List<CommandLine.Model.OptionSpec> about = new ArrayList<>();
+        if (ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o) {
+            about.add(o);
+        }
+        java.util.regex.Matcher m = OPTION.matcher(ex.getMessage() == null ? "" : ex.getMessage());
+        while (m.find()) {
+            CommandLine.Model.OptionSpec o = spec.findOption(m.group());
+            if (o != null) {
+                about.add(o);
+            }
+        }
+        for (CommandLine.Model.OptionSpec o : about) {
+            String name = o.longestName();
+            boolean onCommandLine = java.util.Arrays.stream(args).anyMatch(x -> x.equals(name) || x.startsWith(name + "="));
+            String where = configFile.where(o);
+            if (!onCommandLine && !environment.sets(o) && where != null) {
+                return where + ": ";
+            }
+        }
+        return "";
     }
 
     static String describe(Throwable t) {

@@ -30,7 +30,7 @@ final class ConfigCommand implements Runnable {
      * {@code bitsbridge config show [serve options]}: the effective value of every serve option,
      * where it came from, secrets masked. The output is itself a valid config file.
      */
-    @Command(name = "show", description = "Print the effective serve configuration (secrets masked) and where each"
+    @Command(name = "show", abbreviateSynopsis = true, description = "Print the effective serve configuration (secrets masked) and where each"
             + " value comes from: command line, BITSBRIDGE_* environment, config file, or default.",
             footerHeading = "%nExamples:%n",
             footer = {
@@ -64,7 +64,7 @@ final class ConfigCommand implements Runnable {
                 } else {
                     value = root.environment.defaultValue(opt);
                     source = root.environment.sets(opt) ? "environment " + EnvironmentDefaults.variable(opt.longestName())
-                            : root.configFile.sets(opt) ? "config file" : "default";
+                            : root.configFile.sets(opt) ? "config file " + root.configFile.where(opt) : "default";
                 }
                 if (value == null && opt.arity().max() == 0) {
                     value = "false";

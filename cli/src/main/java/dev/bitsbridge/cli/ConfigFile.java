@@ -19,7 +19,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * {@code bitsbridge config show}'s output reads back); repeatable options take a comma-separated list; flags take
  * {@code true} or {@code false}. It is the last source before the built-in defaults: the command
  * line and the environment both win over it. An unknown name is an error (a typo would otherwise
- * be silently ignored).
+ * be silently ignored), and so is an option set twice. A bad value is reported with the file and
+ * line it came from ({@link #where}).
  *
  * <p>The file's path is known before picocli parses (see {@link #locate}), because picocli asks
  * for default values while parsing.
@@ -79,6 +80,12 @@ final class ConfigFile implements IDefaultValueProvider {
             }
             String key = line.substring(0, eq).strip().replaceFirst("^-+", "").replace('_', '-').toLowerCase(java.util.Locale.ROOT);
             String value = unquote(TRAILING_COMMENT.matcher(line.substring(eq + 1)).replaceFirst("").strip());
+            Integer first = lines.get(key);
+            if (first != null) {
+                // Which one wins would be a guess for whoever reads the file: refuse, and say where.
+                throw new IllegalArgumentException(path + " line " + (i + 1) + ": '" + key + "' is already set on line "
+                        + first + "; set each option once (a repeatable option takes a comma-separated list)");
+            }
             values.put(key, value);
             lines.put(key, i + 1);
         }
@@ -108,6 +115,12 @@ final class ConfigFile implements IDefaultValueProvider {
 
     boolean sets(OptionSpec opt) {
         return values.containsKey(key(opt));
+    }
+
+    /** {@code FILE line N} where this option is set, or null when the file does not set it. */
+    String where(OptionSpec opt) {
+        Integer line = lines.get(key(opt));
+        return line == null ? null : path + " line " + line;
     }
 
     @Override

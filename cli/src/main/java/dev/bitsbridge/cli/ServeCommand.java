@@ -2,7 +2,6 @@ package dev.bitsbridge.cli;
 
 import dev.bitsbridge.proxy.config.ConfigException;
 import dev.bitsbridge.proxy.config.NetworkConfig;
-import dev.bitsbridge.proxy.config.OutboundProxy;
 import dev.bitsbridge.proxy.config.ProxyRoutes;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.config.SecurityConfig;
@@ -27,9 +26,9 @@ import picocli.CommandLine.Spec;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /** {@code bitsbridge serve}: runs the proxy until SIGTERM or Ctrl-C, then drains and exits 0. */
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         versionProvider = ManifestVersionProvider.class,
-        description = "Serve S3 objects to BITS jobs and download tools on http://127.0.0.1:PORT/<key>.",
+        description = "Serve S3 objects on http://127.0.0.1:PORT/<key> to BITS jobs and download tools.",
         footerHeading = "%nExamples:%n",
         footer = {
             "  bitsbridge serve --bucket my-bucket --region eu-west-1",
@@ -155,7 +154,8 @@ public class ServeCommand implements Callable<Integer> {
 
     static final class Presigned {
         @Option(names = "--state-dir", paramLabel = "DIR",
-                description = "Where links, the share-link secret and upload sessions are kept (default: ~/.bitsbridge, %%LOCALAPPDATA%%\\bitsbridge on Windows).")
+                description = {"Where links, the share-link secret and upload sessions are kept (default: ~/.bitsbridge;",
+                    "  on Windows %%LOCALAPPDATA%%\\bitsbridge)."})
         Path stateDir;
 
         @Option(names = "--url-vendor", paramLabel = "URL",
@@ -167,25 +167,38 @@ public class ServeCommand implements Callable<Integer> {
         List<String> urlVendorHeaders = new ArrayList<>();
 
         @Option(names = "--allow-upstream", paramLabel = "HOST[:PORT]", split = ",",
-                description = "Another host links and vendors may point at (repeatable): HOST[:PORT] or http(s)://HOST[:PORT]."
-                        + " S3 host names over https and --endpoint are always allowed.")
+                description = {"Another host links and vendors may point at (repeatable):",
+                    "  HOST[:PORT] or http(s)://HOST[:PORT].",
+                    "  S3 host names over https and --endpoint are always allowed."})
         List<String> allowUpstream = new ArrayList<>();
 
         @Option(names = "--allow-private-upstream",
                 description = "Let links and vendor URLs reach loopback, private and link-local addresses"
                         + " (refused by default: SSRF; --endpoint and IP-literal --allow-upstream entries always may).")
         boolean allowPrivateUpstream;
+
+        @Option(names = "--max-links", paramLabel = "N", defaultValue = "10000",
+                description = "Registered links at most; more get 507 until some are deleted or expire"
+                        + " (default: ${DEFAULT-VALUE}; 0: no limit).")
+        int maxLinks;
+
+        @Option(names = "--link-max-age", paramLabel = "DURATION", defaultValue = "30d", converter = DurationConverter.class,
+                description = "A registered link is dropped this long after its last change (registration or PUT"
+                        + " of a fresh URL), unless it named a shorter lifetime (default: ${DEFAULT-VALUE}).")
+        Duration linkMaxAge;
     }
 
     static final class Sharing {
         @Option(names = "--require-token",
-                description = "Serve objects only with a valid share-link token (?token= or Authorization: Bearer)."
-                        + " The proxy's own endpoints always need the admin token (<state-dir>/admin-token).")
+                description = {"Serve objects only with a valid share-link token,",
+                    "  in ?token= or Authorization: Bearer. The proxy's own endpoints always need the admin token",
+                    "  (<state-dir>/admin-token)."})
         boolean requireToken;
 
         @Option(names = "--share-spent-markers",
-                description = "Record spent one-time links as objects under .bitsbridge/spent/ in the bucket"
-                        + " (conditional writes), so proxies sharing a bucket and a secret agree.")
+                description = {"Record spent one-time links as objects under",
+                    "  .bitsbridge/spent/ in the bucket (conditional writes), so proxies sharing a bucket and a secret"
+                            + " agree."})
         boolean spentMarkers;
     }
 
@@ -331,7 +344,8 @@ public class ServeCommand implements Callable<Integer> {
         }
         // Parsing ends here; every rule about the values is ProxyConfig.validate()'s.
         try {
-            return builder(endpoint, ca, vendor).network(NetworkConfig.DEFAULTS.withUpstreamProxy(proxyRoutes())
+            return builder(endpoint, ca, vendor).network(NetworkConfig.DEFAULTS.withUpstreamProxy(
+                    ProxyRoutes.choose(upstream.upstreamProxy, upstream.noProxy, env))
                     .withTls(listening.tlsCert, listening.tlsKey)).build().validate();
         } catch (ConfigException e) {
             throw bad(e.getMessage());
@@ -378,17 +392,9 @@ public class ServeCommand implements Callable<Integer> {
                 .shareSpentMarkers(sharing.spentMarkers)
                 .security(SecurityConfig.DEFAULTS
                         .withAllowPrivateUpstream(presigned.allowPrivateUpstream)
-                        .withMaxConnectionsPerClient(limits.maxConnectionsPerClient));
-    }
-
-    /** --upstream-proxy and --no-proxy, else HTTPS_PROXY, HTTP_PROXY and NO_PROXY (either case). */
-    private ProxyRoutes proxyRoutes() {
-        ProxyRoutes fromEnv = ProxyRoutes.fromEnvironment(env);
-        List<String> noProxy = upstream.noProxy != null ? upstream.noProxy : fromEnv.noProxy();
-        if (upstream.upstreamProxy != null && !upstream.upstreamProxy.isBlank()) {
-            return ProxyRoutes.of(OutboundProxy.parse(upstream.upstreamProxy, "--upstream-proxy"), noProxy);
-        }
-        return new ProxyRoutes(fromEnv.https(), fromEnv.http(), noProxy);
+                        .withMaxConnectionsPerClient(limits.maxConnectionsPerClient)
+                        .withMaxLinks(presigned.maxLinks)
+                        .withLinkMaxAge(presigned.linkMaxAge));
     }
 
     private List<String> publicHosts() {
@@ -422,9 +428,7 @@ public class ServeCommand implements Callable<Integer> {
         }
         markClassDataRecording();
         PrintWriter out = spec.commandLine().getOut();
-        out.println("bitsbridge serving on " + (config.network().tls() ? "https" : "http") + "://" + hostForUrl(config.bindAddress()) + ":" + server.port() + "/"
-                + (config.bucket() != null ? "<key>  (s3://" + config.bucket() + "/" + config.prefix() + "<key>)"
-                : config.urlVendor() != null ? "<key>  (URLs from the vendor)" : "<bucket>/<key>"));
+        out.println(banner(config, server.port()));
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onTermination(() -> {
@@ -433,6 +437,15 @@ public class ServeCommand implements Callable<Integer> {
         });
         stopped.await();
         return 0;
+    }
+
+    /** The line serve prints once listening: where clients go, and which S3 objects that is. */
+    static String banner(ProxyConfig config, int port) {
+        return "bitsbridge serving on " + (config.network().tls() ? "https" : "http") + "://"
+                + hostForUrl(config.bindAddress()) + ":" + port + "/"
+                + (config.bucket() != null ? "<key>  (s3://" + config.bucket() + "/" + config.prefix() + "<key>)"
+                : config.urlVendor() != null ? "<key>  (URLs from the vendor)"
+                : "<bucket>/<key>" + (config.prefix().isEmpty() ? "" : "  (s3://<bucket>/" + config.prefix() + "<key>)"));
     }
 
     /**

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,11 +35,13 @@ import picocli.CommandLine.Spec;
         footer = {
             "  bitsbridge share setup.exe --expires 2h",
             "  bitsbridge share 'data/report 2026.pdf' --once --base-url http://files.example.lan:8080",
+            "  bitsbridge share setup.exe --config bitsbridge.conf      (port and --public-host as serve has them)",
             "  bitsbridge share incoming/log.zip --upload --expires 1d      (a BITS upload link)",
             "  bitsbridge share --rotate-secret --keep-previous",
             "",
-            "The proxy that serves the link must use the same --state-dir; with 'serve --require-token'",
-            "only requests with a valid link get objects. See docs/sharing.md."})
+            "The proxy that serves the link must use the same --state-dir; with",
+            "'serve --require-token' only requests with a valid link get objects.",
+            "See docs/sharing.md."})
 public class ShareCommand implements Callable<Integer> {
 
     @Spec
@@ -58,12 +61,18 @@ public class ShareCommand implements Callable<Integer> {
     @Option(names = "--upload", description = "A link for a BITS upload to KEY (needs 'serve --allow-upload').")
     boolean upload;
 
-    @Option(names = "--base-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-            description = "How clients reach the proxy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--base-url", paramLabel = "URL",
+            description = "How clients reach the proxy (default: from serve's settings in --config and BITSBRIDGE_*:"
+                    + " https if --tls-cert, the first --public-host else 127.0.0.1, --port).")
     String baseUrl;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Read options from FILE, the one serve uses (default: BITSBRIDGE_CONFIG).")
+    Path config;
+
     @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Where the secret is (created on first use; default: ~/.bitsbridge, %%LOCALAPPDATA%%\\bitsbridge on Windows).")
+            description = {"Where the secret is (created on first use; default: ~/.bitsbridge;",
+                "  on Windows %%LOCALAPPDATA%%\\bitsbridge)."})
     Path stateDir;
 
     @Option(names = "--rotate-secret",
@@ -98,6 +107,7 @@ public class ShareCommand implements Callable<Integer> {
         } catch (InvalidPathException e) {
             throw bad("KEY cannot be served: " + e.getMessage());
         }
+        String baseUrl = this.baseUrl != null ? this.baseUrl : servesBase();
         if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
             throw bad("--base-url must start with http:// or https://, not " + baseUrl);
         }
@@ -115,9 +125,63 @@ public class ShareCommand implements Callable<Integer> {
                 : once ? "HEAD, GET and Range until every byte was delivered once, then 410 Gone"
                 : "HEAD, GET and Range, any number of times"));
         out.println("secret:  " + dir.resolve(ShareSecret.FILE) + " (serve with the same --state-dir)");
+        if (this.baseUrl == null) {
+            out.println("base:    " + baseUrl + " (serve's address from its config and environment; else --base-url)");
+        }
         out.println(ShareEndpoints.url(baseUrl, k, links.sign(t)));
         out.flush();
         return 0;
+    }
+
+    /**
+     * The base of the link as serve would hand it out, from serve's own options as the same
+     * sources set them (environment, config file, defaults): picocli has not parsed them for this
+     * command, so they are asked of the default-value provider by serve's option specs.
+     */
+    private String servesBase() {
+        CommandSpec serve = spec.root().subcommands().get("serve").getCommandSpec();
+        java.util.function.Function<String, String> value = name -> {
+            picocli.CommandLine.Model.OptionSpec o = serve.findOption(name);
+            if (o == null) {
+                return null;
+            }
+            try {
+                IDefaultValueProvider p = spec.root().defaultValueProvider();
+                return p != null ? p.defaultValue(o) : o.defaultValue();
+            } catch (Exception e) {
+                return o.defaultValue();
+            }
+        };
+        String port = value.apply("--port");
+        if ("0".equals(port)) {
+            throw bad("serve's --port is 0 (a free port at each start), so the link's port is not known:"
+                    + " give --base-url");
+        }
+        String tls = value.apply("--tls-cert");
+        try {
+            return linkBase(value.apply("--bind"), port, value.apply("--public-host"), tls != null && !tls.isEmpty());
+        } catch (NumberFormatException e) {
+            throw bad("serve's --port is not a number: '" + port + "'; fix it or give --base-url");
+        }
+    }
+
+    /**
+     * {@code scheme://host[:port]} for a proxy listening on {@code bind}:{@code port}: the first
+     * public host name if any (the name serve hands out), else the bound address unless it is a
+     * wildcard, which names no machine (then 127.0.0.1: the link works here).
+     */
+    static String linkBase(String bind, String port, String publicHosts, boolean tls) {
+        String host = "127.0.0.1";
+        if (publicHosts != null && !publicHosts.isBlank()) {
+            host = publicHosts.split(",")[0].strip();
+        } else if (bind != null && !bind.isBlank() && !bind.equals("0.0.0.0") && !bind.equals("::")
+                && !bind.equals("[::]")) {
+            host = bind.contains(":") && !bind.startsWith("[") ? "[" + bind + "]" : bind;
+        }
+        String scheme = tls ? "https" : "http";
+        int p = port == null || port.isBlank() ? 8080 : Integer.parseInt(port.strip());
+        boolean standard = tls ? p == 443 : p == 80;
+        return scheme + "://" + host + (standard ? "" : ":" + p);
     }
 
     private ParameterException bad(String message) {

@@ -45,13 +45,30 @@ class CliOptionsTest {
     @Test
     void securityOptionsMapAndAPrefixWithoutSlashIsAFolder() {
         ProxyConfig c = serveConfig(Map.of(), "--bucket", "b", "--prefix", "releases", "--allow-private-upstream",
-                "--max-connections-per-client", "5");
+                "--max-connections-per-client", "5", "--max-links", "50", "--link-max-age", "7d");
         assertEquals("releases/", c.prefix(), "'releases' must not also expose releases-private/");
+        assertEquals(50, c.security().maxLinks());
+        assertEquals(java.time.Duration.ofDays(7), c.security().linkMaxAge());
         assertTrue(c.security().allowPrivateUpstream());
         assertEquals(5, c.security().maxConnectionsPerClient());
         ProxyConfig d = serveConfig(Map.of(), "--bucket", "b");
         assertEquals(false, d.security().allowPrivateUpstream());
         assertEquals(64, d.security().maxConnectionsPerClient());
+        assertEquals(10_000, d.security().maxLinks());
+        assertEquals(java.time.Duration.ofDays(30), d.security().linkMaxAge());
+        ProxyConfig fromEnv = serveConfig(Map.of("BITSBRIDGE_MAX_LINKS", "3"), "--bucket", "b");
+        assertEquals(3, fromEnv.security().maxLinks());
+    }
+
+    /** The banner names the S3 objects served, with --prefix as a folder (was s3://b/installers<key>). */
+    @Test
+    void bannerShowsThePrefixAsAFolder() {
+        assertEquals("bitsbridge serving on http://127.0.0.1:8080/<key>  (s3://b/installers/<key>)",
+                ServeCommand.banner(serveConfig(Map.of(), "--bucket", "b", "--prefix", "installers"), 8080));
+        assertEquals("bitsbridge serving on http://127.0.0.1:9/<key>  (s3://b/<key>)",
+                ServeCommand.banner(serveConfig(Map.of(), "--bucket", "b"), 9));
+        assertEquals("bitsbridge serving on http://127.0.0.1:9/<bucket>/<key>  (s3://<bucket>/pub/<key>)",
+                ServeCommand.banner(serveConfig(Map.of(), "--prefix", "pub/"), 9));
     }
 
     @Test

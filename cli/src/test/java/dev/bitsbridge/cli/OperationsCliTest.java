@@ -92,6 +92,52 @@ class OperationsCliTest {
         assertEquals(1, err.toString().strip().lines().count());
     }
 
+    /** A bad value from the file names the file and line (picocli's type errors and serve's rules alike). */
+    @Test
+    void aBadValueInTheConfigFileNamesTheFileAndLine(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("c.conf"), "# settings\nbucket = b\nport = eighty\n");
+        assertEquals(2, run(Map.of(), "serve", "--config", file.toString()));
+        assertTrue(err.toString().startsWith("bitsbridge: " + file + " line 3: Invalid value for option '--port'"),
+                err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+
+        err.getBuffer().setLength(0);
+        Path rule = Files.writeString(dir.resolve("r.conf"), "port = 9000\nbucket = s3://b\n");
+        assertEquals(2, run(Map.of(), "config", "show", "--config", rule.toString()));
+        assertTrue(err.toString().startsWith("bitsbridge: " + rule + " line 2: --bucket "), err.toString());
+
+        // The same bad value from the command line or the environment is not the file's.
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(Map.of("BITSBRIDGE_BUCKET", "s3://e"), "config", "show", "--config", rule.toString()));
+        assertTrue(err.toString().startsWith("bitsbridge: --bucket "), err.toString());
+    }
+
+    @Test
+    void anOptionSetTwiceInTheConfigFileIsRefusedWithBothLines(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("c.conf"), "port = 9000\nbucket = b\nport = 9001\n");
+        assertEquals(2, run(Map.of(), "serve", "--config", file.toString()));
+        assertEquals("bitsbridge: " + file + " line 3: 'port' is already set on line 1; set each option once"
+                + " (a repeatable option takes a comma-separated list)", err.toString().strip());
+    }
+
+    /** Every serve option is in docs/configuration.md, with its environment variable. */
+    @Test
+    void everyServeOptionIsDocumented() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+        CommandLine cmd = BitsBridgeCli.commandLine(Map.of(), new PrintWriter(out), new PrintWriter(err));
+        List<String> missing = new java.util.ArrayList<>();
+        for (picocli.CommandLine.Model.OptionSpec o : cmd.getSubcommands().get("serve").getCommandSpec().options()) {
+            String name = o.longestName();
+            if (o.usageHelp() || o.versionHelp()) {
+                continue;
+            }
+            if (!doc.contains("`" + name) || !doc.contains("`" + EnvironmentDefaults.variable(name) + "`")) {
+                missing.add(name);
+            }
+        }
+        assertTrue(missing.isEmpty(), "not in docs/configuration.md (option and variable): " + missing);
+    }
+
     @Test
     void configShowPrintsSourcesAndMasksSecrets(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("c.conf"),
@@ -107,7 +153,7 @@ class OperationsCliTest {
                 shown);
         assertTrue(shown.contains("port = 9300    # environment BITSBRIDGE_PORT"), shown);
         assertTrue(shown.contains("drain-timeout = 10s    # command line"), shown);
-        assertTrue(shown.contains("idle-timeout = 5m    # config file"), shown);
+        assertTrue(shown.contains("idle-timeout = 5m    # config file " + file + " line 2"), shown);
         assertTrue(shown.contains("max-connections = 1024    # default"), shown);
         assertTrue(shown.contains("max-upload-size = 5T    # default"), shown);
         assertTrue(shown.contains("io-threads = 0    # default: one per processor, "), shown);

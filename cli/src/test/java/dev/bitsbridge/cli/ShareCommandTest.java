@@ -36,10 +36,69 @@ class ShareCommandTest {
     }
 
     static Run cli(String... args) {
+        return cli(Map.of(), args);
+    }
+
+    static Run cli(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = BitsBridgeCli.execute(args, Map.of(), new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = BitsBridgeCli.execute(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(code, out.toString(), err.toString());
+    }
+
+    /**
+     * Without --base-url the link is built the way serve hands links out, from serve's settings in
+     * the same config file and environment: the port, the first --public-host. The printed link is
+     * asked of a proxy started with those settings, as a client on that name would (Host header).
+     */
+    @Test
+    void theLinkFollowsServesConfigFileAndEnvironment(@TempDir Path state) throws Exception {
+        byte[] data = "shared through the configured name\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (S3Server s3 = new S3Server()) {
+            s3.createBucket("shares");
+            s3.put("shares", "doc.txt", data);
+            BitsBridgeServer proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("shares")
+                    .endpoint(s3.endpoint()).stateDir(state).requireToken(true)
+                    .publicHosts(java.util.List.of("files.example.lan")).build(), s3.credentials()).start();
+            try {
+                Path conf = state.resolve("bitsbridge.conf");
+                java.nio.file.Files.writeString(conf, "bucket = shares\nport = " + proxy.port()
+                        + "\npublic-host = files.example.lan\nstate-dir = " + state + "\n");
+                Run r = cli("share", "doc.txt", "--config", conf.toString());
+                assertEquals(0, r.code(), r.err());
+                String link = r.lastLine();
+                String base = "http://files.example.lan:" + proxy.port();
+                assertTrue(link.startsWith(base + "/doc.txt?token=v1."), r.out());
+                dev.bitsbridge.proxy.testing.RawHttp.Response got = dev.bitsbridge.proxy.testing.RawHttp.exchange(
+                        proxy.port(), "GET " + link.substring(base.length()) + " HTTP/1.1\r\nHost: files.example.lan:"
+                                + proxy.port() + "\r\n\r\n");
+                assertEquals(200, got.status(), got.text());
+                assertArrayEquals(data, got.body());
+
+                // The environment names serve's port (and the state folder) the same way.
+                Run env = cli(Map.of("BITSBRIDGE_PORT", String.valueOf(proxy.port()),
+                        "BITSBRIDGE_STATE_DIR", state.toString()), "share", "doc.txt");
+                assertEquals(0, env.code(), env.err());
+                assertTrue(env.lastLine().startsWith("http://127.0.0.1:" + proxy.port() + "/doc.txt?token="), env.out());
+                HttpResponse<byte[]> viaEnv = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(env.lastLine())).build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, viaEnv.statusCode());
+                assertArrayEquals(data, viaEnv.body());
+            } finally {
+                proxy.stop(Duration.ZERO);
+            }
+        }
+    }
+
+    @Test
+    void linkBaseIsServesAddress() {
+        assertEquals("http://127.0.0.1:8080", ShareCommand.linkBase("127.0.0.1", "8080", null, false));
+        assertEquals("http://127.0.0.1:9000", ShareCommand.linkBase("0.0.0.0", "9000", "", false));
+        assertEquals("http://10.1.2.3:9000", ShareCommand.linkBase("10.1.2.3", "9000", null, false));
+        assertEquals("http://[::1]:9000", ShareCommand.linkBase("::1", "9000", null, false));
+        assertEquals("http://files.lan", ShareCommand.linkBase("0.0.0.0", "80", "files.lan,other.lan", false));
+        assertEquals("https://files.lan", ShareCommand.linkBase("0.0.0.0", "443", "files.lan", true));
+        assertEquals("https://files.lan:8443", ShareCommand.linkBase("0.0.0.0", "8443", "files.lan", true));
     }
 
     @Test
@@ -111,10 +170,14 @@ class ShareCommandTest {
             {"share", "a.bin", "--once", "--upload", "--state-dir", state.toString()},
             {"share", "a.bin", "--expires", "400d", "--state-dir", state.toString()},
             {"share", "a.bin", "--expires", "soon", "--state-dir", state.toString()},
-            {"share", "a.bin", "--base-url", "ftp://x", "--state-dir", state.toString()}}) {
+            {"share", "a.bin", "--base-url", "ftp://x", "--state-dir", state.toString()},
+            {"share", "a.bin", "--port", "1", "--state-dir", state.toString()}}) {
             Run r = cli(args);
             assertEquals(2, r.code(), String.join(" ", args) + ": " + r.out() + r.err());
             assertTrue(r.err().strip().lines().count() <= 2 && !r.err().contains("Exception"), r.err());
         }
+        Run anyPort = cli(Map.of("BITSBRIDGE_PORT", "0"), "share", "a.bin", "--state-dir", state.toString());
+        assertEquals(2, anyPort.code(), anyPort.out());
+        assertTrue(anyPort.err().contains("give --base-url"), anyPort.err());
     }
 }

@@ -84,6 +84,10 @@ final class ConfigRules {
         positive("--max-connections", c.maxConnections());
         positive("--max-connections-per-client", c.security().maxConnectionsPerClient());
         positive("--max-ranges", c.maxRanges());
+        positive("--link-max-age", c.security().linkMaxAge());
+        if (c.security().maxLinks() < 0) {
+            throw bad("--max-links must be 0 (no limit) or more, not " + c.security().maxLinks());
+        }
         positive("--parallel-connections", c.parallelConnections());
         if (c.partSize() < 64 * 1024 || c.readAheadMemory() < 0) {
             throw bad("--part-size must be at least 64K and --read-ahead-memory not negative");

@@ -43,6 +43,23 @@ public record ProxyRoutes(OutboundProxy https, OutboundProxy http, List<String> 
         return new ProxyRoutes(https, http, no == null ? List.of() : split(no));
     }
 
+    /**
+     * The routes of {@code --upstream-proxy} and {@code --no-proxy} where given, else of the
+     * environment ({@link #fromEnvironment}): an explicit proxy serves both schemes, an explicit
+     * no-proxy list replaces NO_PROXY.
+     *
+     * @param proxy null or blank: HTTPS_PROXY and HTTP_PROXY
+     * @param noProxy null: NO_PROXY
+     */
+    public static ProxyRoutes choose(String proxy, List<String> noProxy, Map<String, String> env) {
+        ProxyRoutes fromEnv = fromEnvironment(env);
+        List<String> bypass = noProxy != null ? noProxy : fromEnv.noProxy();
+        if (proxy != null && !proxy.isBlank()) {
+            return of(OutboundProxy.parse(proxy, "--upstream-proxy"), bypass);
+        }
+        return new ProxyRoutes(fromEnv.https(), fromEnv.http(), bypass);
+    }
+
     /** Splits a comma-separated NO_PROXY value (spaces allowed around entries). */
     public static List<String> split(String noProxy) {
         List<String> out = new ArrayList<>();

@@ -14,8 +14,10 @@ import java.util.Objects;
  * @param bodyWindow a request body must bring at least {@code bodyMinBytes} in every window this
  *        long, else 408 and close (a body trickled one byte at a time holds a connection)
  * @param bodyMinBytes see {@code bodyWindow}
- * @param maxLinks registered links at most; more get 507 until some are deleted or expire
- * @param linkMaxAge a link without an expiry in its URL is dropped this long after its last change
+ * @param maxLinks registered links at most ({@code --max-links}; 0: no limit); more get 507 until
+ *        some are deleted or expire
+ * @param linkMaxAge a registered link is dropped this long after its last change (registration or
+ *        a PUT of a fresh URL) unless it was registered with a shorter lifetime ({@code --link-max-age})
  * @param vendorCacheEntries vended URLs cached at most (least recently used go first)
  */
 public record SecurityConfig(

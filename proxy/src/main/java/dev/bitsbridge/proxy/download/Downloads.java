@@ -51,7 +51,7 @@ public final class Downloads {
 
     /** Starts answering {@code request} for {@code location} (bucket mode) on {@code out}. */
     public Transfer start(HttpRequest request, S3Location location, ClientResponse out) {
-        return start(request, new SignedObjectSource(context.caller(), addressing.target(location)), out);
+        return start(request, signed(location), out);
     }
 
     /** Starts answering {@code request} from any object source; runs on the client's loop. */
@@ -62,7 +62,11 @@ public final class Downloads {
     /** The source a request path names: bucket mode signs for the location, vendor mode asks for URLs. */
     public ObjectSource source(String rawPath, KeyMapper keys) throws InvalidPathException {
         return vendorMode() ? keySource.apply(keys.mapKey(rawPath))
-                : new SignedObjectSource(context.caller(), addressing.target(keys.map(rawPath)));
+                : signed(keys.map(rawPath));
+    }
+
+    private ObjectSource signed(S3Location location) {
+        return new SignedObjectSource(context.caller(), addressing.target(location), location);
     }
 
     /**

@@ -85,7 +85,7 @@ final class MultiRangeDownload implements Transfer, S3Caller.Callback {
             return;
         }
         if (status != 200 && status != 206) {
-            UpstreamReplies.error(out, ex, head);
+            UpstreamReplies.error(out, ex, head, source.object());
             return;
         }
         if (status == 200 && source.headViaRangedGet()) {

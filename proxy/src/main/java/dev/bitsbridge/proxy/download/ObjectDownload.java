@@ -283,7 +283,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
         }
         if (head.status().code() != 403) {
             state = State.DONE;
-            UpstreamReplies.error(out, ex, head);
+            UpstreamReplies.error(out, ex, head, source.object());
             return;
         }
         ErrorBodyReader.read(ex, body -> {
@@ -301,7 +301,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
                     return;
                 }
             }
-            finishWith(() -> UpstreamReplies.errorFromBody(out, head, body));
+            finishWith(() -> UpstreamReplies.errorFromBody(out, head, body, source.object()));
         });
     }
 
@@ -355,7 +355,7 @@ final class ObjectDownload implements Transfer, S3Caller.Callback {
                     } else if (s == 304 || s == 412) {
                         upstreamConditional(ex, head);
                     } else {
-                        finishWith(() -> UpstreamReplies.error(out, ex, head));
+                        finishWith(() -> UpstreamReplies.error(out, ex, head, source.object()));
                     }
                 }
 

@@ -35,6 +35,14 @@ public interface ObjectSource {
     /** The message for a client when S3 says the URL expired and it cannot be refreshed. */
     String expiredMessage();
 
+    /**
+     * The object as an operator names it ({@code s3://bucket/key}), for messages such as a 404's;
+     * null where the proxy does not know it (a presigned or vended URL).
+     */
+    default String object() {
+        return null;
+    }
+
     /** A source that cannot give a request: its error and message for the client. */
     final class SourceException extends RuntimeException {
         private static final long serialVersionUID = 1L;

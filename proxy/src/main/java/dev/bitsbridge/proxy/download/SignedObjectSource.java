@@ -1,6 +1,7 @@
 package dev.bitsbridge.proxy.download;
 
 import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.s3.S3Location;
 import dev.bitsbridge.proxy.s3.S3Request;
 import dev.bitsbridge.proxy.s3.S3Target;
 import java.util.concurrent.CompletableFuture;
@@ -10,10 +11,17 @@ final class SignedObjectSource implements ObjectSource {
 
     private final S3Caller caller;
     private final S3Target target;
+    private final S3Location location;
 
-    SignedObjectSource(S3Caller caller, S3Target target) {
+    SignedObjectSource(S3Caller caller, S3Target target, S3Location location) {
         this.caller = caller;
         this.target = target;
+        this.location = location;
+    }
+
+    @Override
+    public String object() {
+        return location.toString();
     }
 
     @Override

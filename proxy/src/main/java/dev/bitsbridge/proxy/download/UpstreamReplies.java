@@ -94,13 +94,17 @@ final class UpstreamReplies {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    /** Any other status: read S3's error body, map it, answer. */
-    static void error(ClientResponse out, UpstreamExchange exchange, HttpResponse head) {
-        ErrorBodyReader.read(exchange, body -> errorFromBody(out, head, body));
+    /**
+     * Any other status: read S3's error body, map it, answer.
+     *
+     * @param object the object asked for ({@code s3://bucket/key}) where known, else null
+     */
+    static void error(ClientResponse out, UpstreamExchange exchange, HttpResponse head, String object) {
+        ErrorBodyReader.read(exchange, body -> errorFromBody(out, head, body, object));
     }
 
     /** Answers an S3 error whose body has been read. */
-    static void errorFromBody(ClientResponse out, HttpResponse head, String body) {
+    static void errorFromBody(ClientResponse out, HttpResponse head, String body, String object) {
         int status = head.status().code();
         S3Errors.S3Error e = S3Errors.parse(status, body);
         BridgeError mapped = S3Errors.map(e);
@@ -109,6 +113,9 @@ final class UpstreamReplies {
         if ((status == 301 || "AuthorizationHeaderMalformed".equals(e.code()) || "PermanentRedirect".equals(e.code()))
                 && region != null) {
             detail = "the bucket is in region " + region + "; start bitsbridge with --region " + region;
+        } else if (mapped == BridgeError.NO_SUCH_KEY && object != null) {
+            // Which object: with --prefix the key S3 was asked for is not the client's path.
+            detail = "no such object: " + object + (detail == null ? "" : " (" + detail + ")");
         }
         HttpHeaders extra = null;
         if (mapped == BridgeError.UPSTREAM_UNAVAILABLE) {

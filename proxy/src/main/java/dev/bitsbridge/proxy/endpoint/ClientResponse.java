@@ -49,17 +49,18 @@ public final class ClientResponse {
 
     /**
      * Told which bytes of an object a response delivered (one-time share links count them). Called
-     * on the event loop once a response with a body has been written whole; never for one cut
-     * short.
+     * on the event loop once per response with a body, when it ends: written whole, or cut short
+     * (then with what the client's machine was seen to receive, see {@link DeliveryMeter}).
      */
     public interface DeliveryListener {
         /**
          * @param first offset in the object of the first byte sent
-         * @param length bytes sent from {@code first}
+         * @param length bytes delivered from {@code first}
+         * @param written bytes written to the socket from {@code first} (at least {@code length})
          * @param size the object's size
-         * @param complete the response ended normally (always true: cut responses are not reported)
+         * @param complete the response was written whole
          */
-        void delivered(long first, long length, long size, boolean complete);
+        void delivered(long first, long length, long written, long size, boolean complete);
     }
 
     /**
@@ -87,7 +88,10 @@ public final class ClientResponse {
     private DeliveryListener delivery;
     private long deliveryFirst = -1;
     private long deliverySize;
-    private long delivered;
+    private DeliveryMeter meter;
+    private java.util.concurrent.ScheduledFuture<?> sampler;
+    /** How often a tracked response asks the kernel what it still holds (besides each write). */
+    private static final long SAMPLE_MILLIS = 20;
 
     public ClientResponse(ChannelHandlerContext ctx, boolean keepAlive, boolean headRequest, Completion completion) {
         this.ctx = ctx;
@@ -133,9 +137,26 @@ public final class ClientResponse {
 
     /** The body about to be sent is the object's bytes from {@code first}, of {@code size} in all. */
     public void delivering(long first, long size) {
-        if (delivery != null && !headRequest) {
+        if (delivery != null && !headRequest && !completed) {
             deliveryFirst = first;
             deliverySize = size;
+            meter = new DeliveryMeter();
+            if (SocketQueue.measurable(ctx.channel())) {
+                // Between writes too: a client that stops reading and leaves is seen at its last
+                // acknowledgement, not at the last write the kernel took.
+                sampler = ctx.executor().scheduleAtFixedRate(this::sample, SAMPLE_MILLIS, SAMPLE_MILLIS,
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void sample() {
+        if (meter != null) {
+            meter.sample(SocketQueue.held(ctx.channel()));
+        }
+        if ((completed || !ctx.channel().isOpen()) && sampler != null) {
+            sampler.cancel(false); // never outlives its response, however that ended
+            sampler = null;
         }
     }
 
@@ -187,14 +208,19 @@ public final class ClientResponse {
         if (!completed) {
             boolean reusable = success && keepAlive;
             completed = true;
-            if (deliveryFirst >= 0 && success) {
-                // Only a response written whole counts. Bytes of a cut response that were
-                // written may still sit in socket buffers (megabytes on a fast link) and never
-                // reach the client: counting them could spend a one-time link that a resuming
-                // BITS job still needs.
-                delivery.delivered(deliveryFirst, delivered, deliverySize, true);
+            if (sampler != null) {
+                sampler.cancel(false);
+                sampler = null;
+            }
+            if (deliveryFirst >= 0) {
+                // A cut response counts what reached the client's machine, not what was written:
+                // written bytes may still sit in socket buffers (megabytes on a fast link) and
+                // never reach the client, and counting them could spend a one-time link that a
+                // resuming BITS job still needs.
+                delivery.delivered(deliveryFirst, meter.delivered(success), meter.written(), deliverySize, success);
             }
             deliveryFirst = -1;
+            meter = null;
             completion.responseDone(reusable);
         }
     }
@@ -242,9 +268,11 @@ public final class ClientResponse {
         }
         if (deliveryFirst >= 0) {
             int n = data.readableBytes();
+            DeliveryMeter m = meter;
             ctx.writeAndFlush(data).addListener(f -> {
                 if (f.isSuccess()) {
-                    delivered += n;
+                    m.wrote(n);
+                    m.sample(SocketQueue.held(ctx.channel()));
                 } else {
                     ctx.fireExceptionCaught(f.cause());
                 }
@@ -283,6 +311,7 @@ public final class ClientResponse {
 
     /** Closes the connection now: the response cannot be completed correctly. */
     public void abort() {
+        sample(); // the last look at the socket before it is closed
         state = State.DONE;
         ctx.channel().close();
         complete(false);

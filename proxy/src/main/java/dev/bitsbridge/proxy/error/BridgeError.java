@@ -32,6 +32,8 @@ public enum BridgeError {
     JSON_REQUIRED(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "the body must be sent as Content-Type: application/json"),
     NO_SUCH_KEY(HttpResponseStatus.NOT_FOUND, "no such object"),
     NOT_FOUND(HttpResponseStatus.NOT_FOUND, "not found"),
+    LINK_LIMIT(HttpResponseStatus.INSUFFICIENT_STORAGE,
+            "the link limit (--max-links) is reached: delete links or wait for them to expire"),
     ALREADY_EXISTS(HttpResponseStatus.CONFLICT, "the object already exists and may not be overwritten"),
     NOT_VERIFIED(HttpResponseStatus.UNPROCESSABLE_ENTITY, "what S3 stored does not match what was sent"),
     UPSTREAM_REFUSED(HttpResponseStatus.FORBIDDEN, "S3 refused the operation"),

@@ -16,7 +16,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import dev.bitsbridge.proxy.config.Durations;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -25,8 +27,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The presigned-URL bridge's endpoints:
  * <ul>
- *   <li>{@code POST /_bitsbridge/links} {@code {"url": "<presigned GET URL>", "name": "setup.exe"}}
- *       → 201 {@code {"id", "url" (local), "expires"}};</li>
+ *   <li>{@code POST /_bitsbridge/links} {@code {"url": "<presigned GET URL>", "name": "setup.exe",
+ *       "lifetime": "7d"}} ({@code name} and {@code lifetime} optional) → 201 {@code {"id", "url"
+ *       (local), "expires" (the upstream URL's), "link_expires"}}; 507 when {@code --max-links}
+ *       links exist;</li>
+ *   <li>{@code GET /_bitsbridge/links}: every link, as described below, without signatures;</li>
  *   <li>{@code GET}, {@code PUT} (a fresh {@code url}), {@code DELETE /_bitsbridge/links/<id>};</li>
  *   <li>{@code GET}/{@code HEAD /_bitsbridge/l/<id>/<name>}: the link itself, with the full
  *       download semantics (ranges, multipart, conditionals).</li>
@@ -69,8 +74,10 @@ public final class LinkEndpoints implements ProxyEndpoint {
         if (rawPath.equals(LINKS)) {
             if (m.equals(HttpMethod.POST)) {
                 create(req, body, out);
+            } else if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
+                list(out);
             } else {
-                methodNotAllowed(out, "POST");
+                methodNotAllowed(out, "GET, HEAD, POST");
             }
             return null;
         }
@@ -133,8 +140,20 @@ public final class LinkEndpoints implements ProxyEndpoint {
                     "name must be 1 to 255 characters, without '/', '\\\\' or control characters");
             return;
         }
+        Duration lifetime;
+        try {
+            lifetime = in.hasNonNull("lifetime") ? Durations.parse(in.get("lifetime").asText()) : null;
+        } catch (IllegalArgumentException e) {
+            JsonResponses.error(out, BridgeError.INVALID_BODY, "lifetime: " + e.getMessage());
+            return;
+        }
+        String refused = store.lifetimeRefusal(lifetime);
+        if (refused != null) {
+            JsonResponses.error(out, BridgeError.INVALID_BODY, refused);
+            return;
+        }
         String n = name;
-        mutate(out, () -> store.create(url, n), l -> {
+        mutate(out, () -> store.create(url, n, lifetime), l -> {
             log.info("{} registered for {}", dev.bitsbridge.proxy.state.LogIds.of("link", l.id()), url.redacted());
             JsonResponses.send(out, HttpResponseStatus.CREATED, describe(l, out).toString(),
                     new DefaultHttpHeaders().set(HttpHeaderNames.LOCATION, LINKS + "/" + l.id()));
@@ -184,6 +203,22 @@ public final class LinkEndpoints implements ProxyEndpoint {
         return name.chars().noneMatch(c -> c < 0x20 || c == 0x7f || c == '/' || c == '\\');
     }
 
+    /** The listing: what {@code GET /_bitsbridge/links/<id>} says of each, plus the upstream's host and path. */
+    private void list(ClientResponse out) {
+        ObjectNode root = Json.mapper().createObjectNode();
+        java.util.List<Link> all = store.list();
+        root.put("count", all.size());
+        root.put("max", store.maxLinks());
+        com.fasterxml.jackson.databind.node.ArrayNode arr = root.putArray("links");
+        for (Link l : all) {
+            ObjectNode n = describe(l, out);
+            n.put("host", l.upstream().endpoint().hostHeader());
+            n.put("path", l.upstream().target().encodedPath());
+            arr.add(n);
+        }
+        JsonResponses.send(out, HttpResponseStatus.OK, root.toString());
+    }
+
     private ObjectNode describe(Link l, ClientResponse out) {
         ObjectNode n = Json.mapper().createObjectNode();
         n.put("id", l.id());
@@ -197,6 +232,7 @@ public final class LinkEndpoints implements ProxyEndpoint {
             n.putNull("expires");
         }
         n.put("created", l.created().toString());
+        n.put("link_expires", l.expires().toString());
         return n;
     }
 
@@ -210,11 +246,14 @@ public final class LinkEndpoints implements ProxyEndpoint {
         out.onLoop(CompletableFuture.supplyAsync(() -> {
             try {
                 return change.get();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException | LinkStore.LimitReachedException e) {
+                throw new java.util.concurrent.CompletionException(e);
             }
         }, stateExecutor), (v, err) -> {
-            if (err != null) {
+            Throwable cause = err == null ? null : err.getCause();
+            if (cause instanceof LinkStore.LimitReachedException) {
+                JsonResponses.error(out, BridgeError.LINK_LIMIT, cause.getMessage());
+            } else if (err != null) {
                 log.error("link store write failed: {}", err.getCause() == null ? err : err.getCause().toString());
                 JsonResponses.error(out, BridgeError.STATE_NOT_WRITTEN, "the link store could not be written");
             } else {
@@ -225,6 +264,6 @@ public final class LinkEndpoints implements ProxyEndpoint {
 
     @FunctionalInterface
     private interface IoSupplier<T> {
-        T get() throws IOException;
+        T get() throws IOException, LinkStore.LimitReachedException;
     }
 }

@@ -14,16 +14,24 @@ public interface ProxyEvents extends UpstreamEvents {
     };
 
     /**
-     * Request body bytes (uploads) were read from a client: reported once per request body, or
-     * what had arrived when the connection closed mid-body.
+     * Request body bytes (uploads) were read from a client: reported as they arrive, in batches
+     * (at the latest at the end of the body, or when the connection closed mid-body).
      */
     default void requestBodyReceived(long bytes) {
     }
 
     /**
+     * Response body bytes were written to a client's socket: reported as they go, in batches (at
+     * the latest when the response ends), so a counter built on it moves during a transfer.
+     */
+    default void responseBodySent(long bytes) {
+    }
+
+    /**
      * A client response ended.
      *
-     * @param bytesSent response body bytes written to the client
+     * @param bytesSent response body bytes written to the client (already reported, as they went,
+     *     to {@link #responseBodySent})
      * @param complete false when the connection closed before the response was complete
      */
     default void requestDone(String method, int status, long bytesSent, long nanos, boolean complete) {

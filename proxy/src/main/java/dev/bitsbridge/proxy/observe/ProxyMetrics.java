@@ -41,6 +41,12 @@ public final class ProxyMetrics implements ProxyEvents {
         Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
         Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
 
+    /** The S3 statuses the caller retries ({@code S3Errors.retryable}), registered up front. */
+    private static final int[] RETRYABLE_STATUSES = {500, 502, 503, 504};
+    /** The failures the caller retries (see {@code S3Caller}), registered up front. */
+    private static final UpstreamException.Kind[] RETRIED_KINDS = {UpstreamException.Kind.CONNECT_FAILED,
+        UpstreamException.Kind.CLOSED_BEFORE_RESPONSE, UpstreamException.Kind.TRUNCATED};
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter bytesSent;
     private final Counter bytesReceived;
@@ -53,13 +59,23 @@ public final class ProxyMetrics implements ProxyEvents {
 
     public ProxyMetrics() {
         bytesSent = Counter.builder("bitsbridge.sent").baseUnit("bytes")
-                .description("Response body bytes written to clients").register(registry);
+                .description("Response body bytes written to client sockets, counted as they go").register(registry);
         bytesReceived = Counter.builder("bitsbridge.received").baseUnit("bytes")
                 .description("Request body bytes read from clients (uploads)").register(registry);
         for (UpstreamException.Kind k : UpstreamException.Kind.values()) {
             upstreamErrors.put(k, upstreamErrorCounter(k.name().toLowerCase(java.util.Locale.ROOT)));
         }
         credentialErrors = upstreamErrorCounter("credentials");
+        // Every series a dashboard or an alert rule reads is there at 0 from the start: a rate()
+        // over a series that appears only with its first event misses that event, and "absent"
+        // reads as "no data" rather than "none happened".
+        for (int status : RETRYABLE_STATUSES) {
+            upstreamHttpErrors.put(status, upstreamErrorCounter("http_" + status));
+            retryCounter("http_" + status);
+        }
+        for (UpstreamException.Kind k : RETRIED_KINDS) {
+            retryCounter(k.name().toLowerCase(java.util.Locale.ROOT));
+        }
         if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider p) {
             ByteBufAllocatorMetric m = p.metric();
             gauge("bitsbridge.netty.allocator.used.direct", m, ByteBufAllocatorMetric::usedDirectMemory,
@@ -137,8 +153,12 @@ public final class ProxyMetrics implements ProxyEvents {
 
     @Override
     public void upstreamRetry(String reason) {
-        retries.computeIfAbsent(reason, r -> Counter.builder("bitsbridge.upstream.retries").tag("reason", r)
-                .description("Upstream attempts retried, by reason").register(registry)).increment();
+        retryCounter(reason).increment();
+    }
+
+    private Counter retryCounter(String reason) {
+        return retries.computeIfAbsent(reason, r -> Counter.builder("bitsbridge.upstream.retries").tag("reason", r)
+                .description("Upstream attempts retried, by reason").register(registry));
     }
 
     @Override
@@ -154,9 +174,11 @@ public final class ProxyMetrics implements ProxyEvents {
                 .tag("method", method(method)).tag("status", status == 0 ? "none" : Integer.toString(status))
                 .tag("outcome", complete ? "complete" : "aborted")
                 .register(registry)).increment();
-        if (sent > 0) {
-            bytesSent.increment(sent);
-        }
+    }
+
+    @Override
+    public void responseBodySent(long bytes) {
+        bytesSent.increment(bytes);
     }
 
     private static final String[] METHODS = {"GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "other"};

@@ -40,6 +40,7 @@ public final class TransferRegistry {
         volatile int status;
         /** Body length announced by the response head; -1 until it is sent. */
         volatile long total = -1;
+        /** Body bytes whose write to the client's socket completed. */
         volatile long bytes;
 
         Active(long id, String method, String path, String client) {
@@ -69,7 +70,8 @@ public final class TransferRegistry {
         return a;
     }
 
-    void end(Active a, boolean complete) {
+    /** @param failure why the request failed, as its error response said (null: none given) */
+    void end(Active a, boolean complete, String failure) {
         active.remove(a.id);
         requests.increment();
         bytesSent.add(a.bytes);
@@ -77,7 +79,7 @@ public final class TransferRegistry {
         if (status >= 400 || !complete) {
             failed.increment();
             Failure f = new Failure(Instant.now(), a.method, a.path, a.client, status,
-                    complete ? null : "connection closed before the response was complete");
+                    complete ? failure : "connection closed before the response was complete");
             synchronized (errors) {
                 if (errors.size() == RECENT_ERRORS) {
                     errors.removeFirst();
@@ -94,8 +96,10 @@ public final class TransferRegistry {
     public Snapshot snapshot() {
         long now = System.nanoTime();
         List<Row> rows = new ArrayList<>();
+        long sentInProgress = 0;
         for (Active a : active.values()) {
             long bytes = a.bytes;
+            sentInProgress += bytes;
             long age = Math.max(1, (now - a.startNanos) / 1_000_000);
             rows.add(new Row(a.id, a.method, a.path, a.client, a.status, bytes, a.total, age, bytes * 1000 / age,
                     a.startedAt));
@@ -106,6 +110,7 @@ public final class TransferRegistry {
             recent = new ArrayList<>(errors);
         }
         java.util.Collections.reverse(recent); // newest first
-        return new Snapshot(rows, recent, requests.sum(), failed.sum(), bytesSent.sum());
+        // Bytes of transfers still going count too: the total moves during a long download.
+        return new Snapshot(rows, recent, requests.sum(), failed.sum(), bytesSent.sum() + sentInProgress);
     }
 }

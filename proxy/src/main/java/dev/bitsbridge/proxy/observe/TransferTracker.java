@@ -16,9 +16,12 @@ import java.net.SocketAddress;
 
 /**
  * Follows each request on a connection from its head to the end of its response: registers it
- * as an active transfer (so the status page can show it), counts body bytes as they are written
- * (one volatile add per write, not per byte), and reports the outcome to {@link ProxyEvents}, as
- * well as the request body bytes read (uploads), once per request body.
+ * as an active transfer (so the status page can show it), counts response body bytes once their
+ * write to the socket completed (a listener per write, not per byte; bytes queued in the channel
+ * are not counted, so the status page's rate is what the client's connection took, not what the
+ * proxy produced), and reports the outcome to {@link ProxyEvents}. Body bytes, sent and received
+ * (uploads), are reported as they go, in batches of {@link #REPORT_BATCH} at most, so the byte
+ * counters move during a long transfer, not only at its end.
  *
  * <p>Requests for the proxy's own endpoints ({@code /_bitsbridge/...}) count in the metrics but
  * are not listed as transfers: the status page polling itself would otherwise fill its own list.
@@ -27,12 +30,16 @@ import java.net.SocketAddress;
  */
 public final class TransferTracker extends ChannelDuplexHandler {
 
+    /** Bytes gathered before one report to the (shared, striped) counters: a few adds per MiB. */
+    static final int REPORT_BATCH = 64 * 1024;
+
     private final TransferRegistry registry;
     private final ProxyEvents events;
     private String client;
     private TransferRegistry.Active current;
     private boolean listed;
     private long bodyReceived;
+    private long sentUnreported;
 
     public TransferTracker(TransferRegistry registry, ProxyEvents events) {
         this.registry = registry;
@@ -50,7 +57,7 @@ public final class TransferTracker extends ChannelDuplexHandler {
         }
         if (msg instanceof HttpContent c) {
             bodyReceived += c.content().readableBytes();
-            if (msg instanceof LastHttpContent) {
+            if (msg instanceof LastHttpContent || bodyReceived >= REPORT_BATCH) {
                 reportBody();
             }
         }
@@ -68,12 +75,18 @@ public final class TransferTracker extends ChannelDuplexHandler {
             int n = msg instanceof ByteBufHolder h ? h.content().readableBytes()
                     : msg instanceof ByteBuf b ? b.readableBytes() : 0;
             if (n > 0) {
-                a.bytes += n; // single writer: this event loop
+                promise = promise.unvoid();
+                promise.addListener(f -> {
+                    if (f.isSuccess()) {
+                        written(a, n);
+                    }
+                });
             }
             if (msg instanceof LastHttpContent) {
                 current = null;
                 promise = promise.unvoid();
-                promise.addListener(f -> end(a, f.isSuccess()));
+                // Added after the byte count's listener: a promise tells its listeners in order.
+                promise.addListener(f -> end(a, f.isSuccess(), failure(ctx)));
             }
         }
         ctx.write(msg, promise);
@@ -85,7 +98,7 @@ public final class TransferTracker extends ChannelDuplexHandler {
         if (current != null) {
             TransferRegistry.Active a = current;
             current = null;
-            end(a, false);
+            end(a, false, null);
         }
         ctx.fireChannelInactive();
     }
@@ -97,11 +110,33 @@ public final class TransferTracker extends ChannelDuplexHandler {
         }
     }
 
-    private void end(TransferRegistry.Active a, boolean complete) {
+    /** Runs on the event loop when the socket took {@code n} body bytes of {@code a}'s response. */
+    private void written(TransferRegistry.Active a, int n) {
+        a.bytes += n; // single writer: this event loop
+        sentUnreported += n;
+        if (sentUnreported >= REPORT_BATCH) {
+            reportSent();
+        }
+    }
+
+    private void reportSent() {
+        if (sentUnreported > 0) {
+            events.responseBodySent(sentUnreported);
+            sentUnreported = 0;
+        }
+    }
+
+    private void end(TransferRegistry.Active a, boolean complete, String failure) {
+        reportSent();
         if (a.id != 0) {
-            registry.end(a, complete);
+            registry.end(a, complete, failure);
         }
         events.requestDone(a.method, a.status, a.bytes, System.nanoTime() - a.startNanos, complete);
+    }
+
+    /** Why the request failed, as its error response said (set by {@link ClientResponse}), or null. */
+    private static String failure(ChannelHandlerContext ctx) {
+        return ctx.channel().attr(ClientResponse.FAILURE).get();
     }
 
     private String client(ChannelHandlerContext ctx) {

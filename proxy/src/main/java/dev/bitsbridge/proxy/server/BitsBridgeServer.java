@@ -166,7 +166,8 @@ public final class BitsBridgeServer implements AutoCloseable {
         OpsEndpoints ops = new OpsEndpoints(transfers, metrics, readiness, version());
         endpoints.add(ops);
         if (config.stateDir() != null) {
-            LinkStore links = new LinkStore(StateFiles.ensureDir(config.stateDir()));
+            LinkStore links = new LinkStore(StateFiles.ensureDir(config.stateDir()), clock,
+                    config.security().maxLinks(), config.security().linkMaxAge());
             endpoints.add(new LinkEndpoints(links, allowlist, downloads, caller, stateExecutor));
         }
         KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix());

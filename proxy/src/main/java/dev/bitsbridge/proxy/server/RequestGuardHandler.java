@@ -44,8 +44,10 @@ final class RequestGuardHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest req) {
             BridgeError refusal = check(req);
             if (refusal != null) {
+                String detail = refusal == BridgeError.MISDIRECTED_REQUEST
+                        ? misdirected(req.headers().get(HttpHeaderNames.HOST)) : null;
                 ReferenceCountUtil.release(msg);
-                refuse(ctx, refusal);
+                refuse(ctx, refusal, detail);
                 return;
             }
         }
@@ -90,10 +92,23 @@ final class RequestGuardHandler extends ChannelInboundHandlerAdapter {
         return null;
     }
 
-    private static void refuse(ChannelHandlerContext ctx, BridgeError error) {
+    /**
+     * The 421's message: the Host it got (well-formed by then, so safe to echo; bounded) and what
+     * to do, for the operator who put the proxy behind a name and reads this in a client's error.
+     */
+    static String misdirected(String host) {
+        String h = host.length() > 100 ? host.substring(0, 100) + "..." : host;
+        String name = HostPolicy.hostName(host);
+        return "this proxy does not serve host '" + h + "'; use its IP address or localhost, or start it with"
+                + " --public-host " + (name == null ? h : name);
+    }
+
+    private static void refuse(ChannelHandlerContext ctx, BridgeError error, String detail) {
         ctx.channel().attr(REFUSED).set(Boolean.TRUE);
         ctx.channel().config().setAutoRead(false);
-        FullHttpResponse r = ErrorResponses.of(ctx.alloc(), error, null);
+        ctx.channel().attr(dev.bitsbridge.proxy.endpoint.ClientResponse.FAILURE)
+                .set(detail == null ? error.message() : detail);
+        FullHttpResponse r = ErrorResponses.of(ctx.alloc(), error, detail);
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }

@@ -99,9 +99,14 @@ final class ShareStage {
                         return null;
                     }
                     onceClaim = token;
+                    // Checked with the claim held: no other transfer can add to the link meanwhile.
+                    if (!ledger.withinBudget(token, ShareGate.wanted(req, ledger.knownSize(token)))) {
+                        refuse(out, ShareLinks.Refusal.OVER_BUDGET);
+                        return null;
+                    }
                 }
-                out.trackDelivery((first, length, size, complete) ->
-                        ledger.delivered(token, first, length, size, complete));
+                out.trackDelivery((first, length, written, size, complete) ->
+                        ledger.delivered(token, first, length, written, size, complete));
             }
             return server.downloads().start(req, source, out, once);
         } catch (InvalidPathException e) {

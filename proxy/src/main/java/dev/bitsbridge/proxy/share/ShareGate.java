@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.share;
 
+import dev.bitsbridge.proxy.http.ByteRange;
+import dev.bitsbridge.proxy.http.RangeHeader;
 import dev.bitsbridge.proxy.http.RequestPath;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -82,6 +84,25 @@ public final class ShareGate {
             }
         }
         return new Decision(null, t, null);
+    }
+
+    /**
+     * The bytes a download request asks of an object of {@code size} bytes, as a one-time link
+     * answers it: one satisfiable range is that range; none, several (answered whole) or an
+     * invalid header is the whole object; an unsatisfiable range is nothing (416). 0 when the size
+     * is not known yet (no delivery under the link so far).
+     */
+    public static long wanted(HttpRequest req, long size) {
+        if (size < 0) {
+            return 0;
+        }
+        String h = req.headers().get(HttpHeaderNames.RANGE);
+        RangeHeader range = h == null ? RangeHeader.NONE : RangeHeader.parse(h, Integer.MAX_VALUE);
+        if (!range.isPresent() || range.isMultiple()) {
+            return size;
+        }
+        ByteRange r = range.specs().get(0).resolve(size);
+        return r == null ? 0 : r.length();
     }
 
     /** The token of a request: {@code token} in the query, else an {@code Authorization: Bearer}. */

@@ -26,7 +26,10 @@ public final class ShareLinks {
         OTHER_PATH(BridgeError.TOKEN_REFUSED, "this share link is for another file"),
         WRONG_USE(BridgeError.TOKEN_REFUSED, "this share link does not allow that request"),
         EXPIRED(BridgeError.LINK_GONE, "this share link has expired"),
-        SPENT(BridgeError.LINK_GONE, "this one-time share link has been used: every byte was delivered");
+        SPENT(BridgeError.LINK_GONE, "this one-time share link has been used: every byte was delivered,"
+                + " or its budget of " + SpentLedger.BUDGET_TIMES + " times the file's size"),
+        OVER_BUDGET(BridgeError.LINK_GONE, "this one-time share link has been used: it delivers at most "
+                + SpentLedger.BUDGET_TIMES + " times its file's size in all, repeats included");
 
         private final BridgeError error;
         private final String message;

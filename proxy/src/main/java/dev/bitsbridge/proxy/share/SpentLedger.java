@@ -26,6 +26,18 @@ import org.slf4j.LoggerFactory;
  * of the byte ranges delivered under it covers the whole object (a BITS job's HEAD and many
  * ranges, over days and restarts, or one whole GET); after that it answers 410.
  *
+ * <p>"Delivered" is what reached the client (see {@code endpoint.DeliveryMeter}): all of a
+ * response written whole, and of a response cut short what its client's machine acknowledged.
+ * That may be a little less than the client holds (acknowledgements after the last look at the
+ * socket are not seen); the client says what it holds when it resumes, so when the next
+ * response starts inside the bytes the cut one wrote but could not confirm, the bytes before its
+ * start count as delivered too. That is never more than the client has: it asks from there.
+ *
+ * <p>A delivered-bytes budget: a link may deliver at most {@link #BUDGET_TIMES} times its
+ * object's size in all (repeats included). Repeated ranges that hold back the last byte never
+ * cover the object; they run into the budget instead, and a request that would take the link over
+ * it gets 410 ({@link #withinBudget}).
+ *
  * <p>Durable: each link's progress is a small JSON file {@code <state-dir>/shares/<id>.json},
  * rewritten atomically (see {@link StateFiles}) on the I/O executor after each delivery, so the
  * spent state and the progress toward it survive a restart. Files of expired links are deleted at
@@ -39,11 +51,19 @@ public final class SpentLedger {
 
     private static final Logger log = LoggerFactory.getLogger(SpentLedger.class);
 
+    /** Times its object's size a one-time link may deliver in all. */
+    public static final int BUDGET_TIMES = 2;
+
     private static final class Entry {
         long expires;
         long size = -1;
         final CoveredRanges covered = new CoveredRanges();
         boolean spent;
+        /** Bytes delivered in all, repeats included (the budget's measure). */
+        long served;
+        /** Written by a cut response but not seen received: {@code [unconfirmedFrom, unconfirmedTo)}, or empty. */
+        long unconfirmedFrom;
+        long unconfirmedTo;
     }
 
     private final Path dir;
@@ -92,6 +112,9 @@ public final class SpentLedger {
                     }
                     e.size = n.path("size").asLong(-1);
                     e.spent = n.path("spent").asBoolean(false);
+                    e.served = n.path("served").asLong(0);
+                    e.unconfirmedFrom = n.path("unconfirmed").path(0).asLong(0);
+                    e.unconfirmedTo = n.path("unconfirmed").path(1).asLong(0);
                     for (JsonNode span : n.path("delivered")) {
                         e.covered.add(span.path(0).asLong(), span.path(1).asLong());
                     }
@@ -134,13 +157,30 @@ public final class SpentLedger {
     }
 
     /**
-     * Records that {@code length} bytes from {@code first} of an object of {@code size} bytes were
-     * delivered under {@code t}. {@code complete}: the response ended normally (it matters for
-     * an empty object, which is delivered by a complete response of no bytes).
+     * Whether a transfer of {@code wanted} more bytes keeps the link within its budget. Call with
+     * the link claimed ({@link #begin}), so no other transfer adds to it meanwhile.
      */
-    public void delivered(ShareToken t, long first, long length, long size, boolean complete) {
+    public synchronized boolean withinBudget(ShareToken t, long wanted) {
+        Entry e = entries.get(fileId(t));
+        return e == null || e.size < 0 || e.served + wanted <= BUDGET_TIMES * e.size;
+    }
+
+    /** The object's size as the link's last delivery saw it, or -1. */
+    public synchronized long knownSize(ShareToken t) {
+        Entry e = entries.get(fileId(t));
+        return e == null ? -1 : e.size;
+    }
+
+    /**
+     * Records that {@code length} bytes from {@code first} of an object of {@code size} bytes were
+     * delivered under {@code t}, of {@code written} bytes written. {@code complete}: the response
+     * was written whole (it matters for an empty object, which is delivered by a complete
+     * response of no bytes).
+     */
+    public void delivered(ShareToken t, long first, long length, long written, long size, boolean complete) {
         String id = fileId(t);
         boolean nowSpent;
+        boolean coveredAll;
         synchronized (this) {
             Entry e = entries.computeIfAbsent(id, k -> new Entry());
             e.expires = t.expiresEpochSecond();
@@ -149,15 +189,29 @@ public final class SpentLedger {
             }
             if (e.size != size) {
                 e.covered.clear(); // another version of the object: what was delivered is not it
+                e.unconfirmedTo = e.unconfirmedFrom;
                 e.size = size;
             }
+            if (first > e.unconfirmedFrom && first <= e.unconfirmedTo) {
+                // A resume from inside what a cut response wrote: the client holds what precedes it.
+                e.covered.add(e.unconfirmedFrom, first);
+            }
+            if (!complete) {
+                log.info("one-time share link for {}: a cut response wrote {} bytes from {}, {} seen received",
+                        t.path(), written, first, length);
+            }
             e.covered.add(first, first + length);
-            nowSpent = (size > 0 || complete) && e.covered.coversAll(size);
+            e.served += length;
+            e.unconfirmedFrom = first + length;
+            e.unconfirmedTo = complete ? first + length : first + Math.max(length, written);
+            coveredAll = (size > 0 || complete) && e.covered.coversAll(size);
+            nowSpent = coveredAll || size > 0 && e.served >= BUDGET_TIMES * size;
             e.spent = nowSpent;
             markDirty(id);
         }
         if (nowSpent) {
-            log.info("one-time share link for {} spent: all {} bytes delivered", t.path(), size);
+            log.info("one-time share link for {} spent: {} ({} bytes)", t.path(),
+                    coveredAll ? "every byte delivered" : "its budget of " + BUDGET_TIMES + "x the object used up", size);
             if (markers != null) {
                 io.execute(() -> {
                     try {
@@ -170,7 +224,13 @@ public final class SpentLedger {
         }
     }
 
-    /** Bytes delivered so far under {@code t} (for tests and the status page). */
+    /** Bytes delivered under {@code t} in all, repeats included (the budget's measure). */
+    public synchronized long servedBytes(ShareToken t) {
+        Entry e = entries.get(fileId(t));
+        return e == null ? 0 : e.served;
+    }
+
+    /** Bytes of the object delivered so far under {@code t} (for tests and the status page). */
     public synchronized long deliveredBytes(ShareToken t) {
         Entry e = entries.get(fileId(t));
         return e == null ? 0 : e.covered.coveredBytes();
@@ -211,6 +271,8 @@ public final class SpentLedger {
         n.put("expires", e.expires);
         n.put("size", e.size);
         n.put("spent", e.spent);
+        n.put("served", e.served);
+        n.putArray("unconfirmed").add(e.unconfirmedFrom).add(e.unconfirmedTo);
         ArrayNode spans = n.putArray("delivered");
         for (long[] s : e.covered.spans()) {
             spans.addArray().add(s[0]).add(s[1]);

@@ -49,6 +49,21 @@ class ProxyRoutesTest {
     }
 
     @Test
+    void theOptionsWinOverTheEnvironment() {
+        Map<String, String> env = Map.of("HTTPS_PROXY", "http://env:1", "NO_PROXY", "env.lan");
+        ProxyRoutes explicit = ProxyRoutes.choose("http://opt:2", List.of("opt.lan"), env);
+        assertEquals("opt", explicit.https().host());
+        assertEquals("opt", explicit.http().host(), "--upstream-proxy serves both schemes");
+        assertEquals(List.of("opt.lan"), explicit.noProxy());
+        ProxyRoutes fromEnv = ProxyRoutes.choose(null, null, env);
+        assertEquals("env", fromEnv.https().host());
+        assertNull(fromEnv.http());
+        assertEquals(List.of("env.lan"), fromEnv.noProxy());
+        assertEquals(List.of(), ProxyRoutes.choose("http://opt:2", List.of(), env).noProxy(),
+                "an empty --no-proxy clears NO_PROXY");
+    }
+
+    @Test
     void eachSchemeHasItsProxy() {
         OutboundProxy tls = OutboundProxy.parse("http://tls:1", "x");
         ProxyRoutes r = new ProxyRoutes(tls, null, List.of());

@@ -278,8 +278,14 @@ class DownloadSemanticsTest {
         assertArrayEquals(TEXT, inside.body());
         assertEquals(400, RawHttp.exchange(prefixed.port(), RawHttp.get("/../private.txt")).status());
         assertEquals(400, RawHttp.exchange(prefixed.port(), RawHttp.get("/%2E%2E/private.txt")).status());
-        assertEquals(404, RawHttp.exchange(prefixed.port(), RawHttp.get("/private.txt")).status(),
-                "private.txt is pub/private.txt through this proxy: not there");
+        Response outside = RawHttp.exchange(prefixed.port(), RawHttp.get("/private.txt"));
+        assertEquals(404, outside.status(), "private.txt is pub/private.txt through this proxy: not there");
+        // The message names the object S3 was asked for, prefix included: the operator sees why.
+        assertTrue(outside.text().startsWith("404 Not Found: no such object: s3://" + fx.bucket() + "/pub/private.txt"),
+                outside.text());
+        Response head = RawHttp.exchange(prefixed.port(), "HEAD /private.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        assertEquals(404, head.status());
+        assertEquals(outside.header("Content-Length"), head.header("Content-Length"), "HEAD announces GET's message");
         Response viaPath = RawHttp.exchange(pathMode.port(), RawHttp.get("/files/text.txt"));
         assertEquals(200, viaPath.status());
         assertArrayEquals(TEXT, viaPath.body());

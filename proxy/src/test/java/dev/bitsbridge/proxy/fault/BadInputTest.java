@@ -190,8 +190,13 @@ class BadInputTest {
     @Test
     void dnsRebindingHostGets421() throws IOException {
         RawHttp.Response r = refusedAndClosed("GET /obj HTTP/1.1\r\nHost: attacker.example\r\n\r\n", 421);
-        assertTrue(r.text().contains("host"), r.text());
-        refusedAndClosed("GET /obj HTTP/1.1\r\nHost: attacker.example:" + fx.port() + "\r\n\r\n", 421);
+        // One line naming the host it got and what to do about it.
+        assertEquals("421 Misdirected Request: this proxy does not serve host 'attacker.example'; use its IP address"
+                + " or localhost, or start it with --public-host attacker.example\n", r.text());
+        RawHttp.Response withPort = refusedAndClosed(
+                "GET /obj HTTP/1.1\r\nHost: Files.Example.LAN:" + fx.port() + "\r\n\r\n", 421);
+        assertTrue(withPort.text().contains("host 'Files.Example.LAN:" + fx.port() + "'")
+                && withPort.text().endsWith("--public-host files.example.lan\n"), withPort.text());
     }
 
     @Test

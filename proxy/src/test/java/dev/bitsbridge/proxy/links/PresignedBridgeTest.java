@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.config.SecurityConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
 import dev.bitsbridge.proxy.testing.Await;
+import dev.bitsbridge.proxy.testing.MutableClock;
 import dev.bitsbridge.proxy.testing.ProxyFixture;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -221,7 +223,7 @@ class PresignedBridgeTest {
             id = link.path("id").asText();
             local = link.path("url").asText();
         }
-        assertTrue(Files.exists(stateDir.resolve("links.json")));
+        assertTrue(Files.list(stateDir.resolve("links")).count() == 1, "one file for the one link");
         try (BitsBridgeServer server = start(stateDir)) {
             URI again = base(server).resolve(URI.create(local).getRawPath());
             HttpResponse<byte[]> r = send(HttpRequest.newBuilder(again).header("Range", "bytes=100-199"));
@@ -232,6 +234,66 @@ class PresignedBridgeTest {
                     .DELETE());
             assertEquals(200, del.statusCode());
             assertEquals(404, send(HttpRequest.newBuilder(again)).statusCode());
+        }
+    }
+
+    @Test
+    void theAdminListsLinksWithoutTheirSignatures() throws Exception {
+        try (BitsBridgeServer server = start(stateDir)) {
+            JsonNode a = register(server, presignGet("setup.exe", Duration.ofMinutes(10)), "setup.exe");
+            register(server, presignGet("empty.bin", Duration.ofMinutes(10)), "empty.bin");
+            HttpResponse<byte[]> r = send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links")));
+            assertEquals(200, r.statusCode(), new String(r.body()));
+            String text = new String(r.body());
+            assertFalse(text.contains("X-Amz-Signature") || text.contains("X-Amz-Credential"), text);
+            JsonNode list = JSON.readTree(r.body());
+            assertEquals(2, list.path("count").asInt());
+            JsonNode first = list.path("links").path(0);
+            assertEquals(a.path("id").asText(), first.path("id").asText(), "oldest first");
+            assertEquals("127.0.0.1:" + fx.s3().endpoint().getPort(), first.path("host").asText());
+            assertEquals("/apps/setup.exe", first.path("path").asText());
+            assertTrue(first.hasNonNull("created") && first.hasNonNull("link_expires") && first.hasNonNull("url"));
+
+            HttpResponse<byte[]> anonymous = HTTP.send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links"))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(401, anonymous.statusCode(), "the listing is the admin's");
+        }
+    }
+
+    @Test
+    void overMaxLinksIs507AndAnExpiredLinkAnswers404LikeADeletedOne() throws Exception {
+        MutableClock clock = MutableClock.startingNow();
+        ProxyConfig config = ProxyConfig.builder().port(0).stateDir(stateDir)
+                .allowUpstream(java.util.List.of("127.0.0.1:" + fx.s3().endpoint().getPort()))
+                .security(SecurityConfig.DEFAULTS.withMaxLinks(1).withLinkMaxAge(Duration.ofHours(1))).build();
+        try (BitsBridgeServer server = new BitsBridgeServer(config, null, clock).start()) {
+            adminToken = server.adminToken();
+            String url = presignGet("setup.exe", Duration.ofMinutes(10));
+            JsonNode link = register(server, url, "setup.exe");
+            assertEquals(clock.instant().plus(Duration.ofHours(1)).toString(), link.path("link_expires").asText());
+            String body = JSON.createObjectNode().put("url", url).toString();
+            HttpResponse<byte[]> over = send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)));
+            assertEquals(507, over.statusCode());
+            assertTrue(JSON.readTree(over.body()).path("error").asText().contains("--max-links"), new String(over.body()));
+
+            URI local = base(server).resolve(URI.create(link.path("url").asText()).getRawPath());
+            assertEquals(200, send(HttpRequest.newBuilder(local).method("HEAD", HttpRequest.BodyPublishers.noBody()))
+                    .statusCode());
+            clock.advance(Duration.ofMinutes(61));
+            assertEquals(404, send(HttpRequest.newBuilder(local)).statusCode(), "expired: as if deleted");
+            assertEquals(404, send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links/"
+                    + link.path("id").asText()))).statusCode());
+
+            String tooLong = JSON.createObjectNode().put("url", url).put("lifetime", "2h").toString();
+            assertEquals(400, send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links"))
+                    .POST(HttpRequest.BodyPublishers.ofString(tooLong))).statusCode(), "over --link-max-age");
+            String shortOne = JSON.createObjectNode().put("url", url).put("lifetime", "10m").toString();
+            HttpResponse<byte[]> again = send(HttpRequest.newBuilder(base(server).resolve("/_bitsbridge/links"))
+                    .POST(HttpRequest.BodyPublishers.ofString(shortOne)));
+            assertEquals(201, again.statusCode(), "the expired link freed its place");
+            assertEquals(clock.instant().plus(Duration.ofMinutes(10)).toString(),
+                    JSON.readTree(again.body()).path("link_expires").asText());
         }
     }
 

@@ -136,6 +136,68 @@ class MetricsAndReadinessTest {
         }
     }
 
+    /**
+     * A fresh proxy lists every series a dashboard or alert reads at 0, before its first event:
+     * a series that appears only with its first event hides that event from rate() and reads as
+     * "no data" in an alert.
+     */
+    @Test
+    void aFreshProxyListsItsSeriesAtZero() throws Exception {
+        try (BitsBridgeServer p = proxy("ops", fx.s3().endpoint(), fx.s3().credentials())) {
+            String m = metrics(p.port());
+            for (String series : new String[] {"bitsbridge_sent_bytes_total", "bitsbridge_received_bytes_total",
+                "bitsbridge_upstream_retries_total{reason=\"http_503\"}",
+                "bitsbridge_upstream_retries_total{reason=\"http_500\"}",
+                "bitsbridge_upstream_retries_total{reason=\"connect_failed\"}",
+                "bitsbridge_upstream_retries_total{reason=\"closed_before_response\"}",
+                "bitsbridge_upstream_retries_total{reason=\"truncated\"}",
+                "bitsbridge_upstream_errors_total{kind=\"connect_failed\"}",
+                "bitsbridge_upstream_errors_total{kind=\"timeout\"}",
+                "bitsbridge_upstream_errors_total{kind=\"credentials\"}",
+                "bitsbridge_upstream_errors_total{kind=\"http_503\"}",
+                "bitsbridge_upstream_errors_total{kind=\"http_500\"}",
+                "bitsbridge_transfers_active"}) {
+                assertEquals(0.0, value(m, series), series + " is not listed at 0 in:\n" + m);
+            }
+        }
+    }
+
+    /**
+     * The sent-bytes counter moves while a response is still going: a client reads 1 MiB of a
+     * 24 MiB object and stops; the counter shows at least that MiB (counted when its write to the
+     * socket completed, not when the response ends) and less than the object.
+     */
+    @Test
+    void sentBytesMoveDuringATransferToASlowClient() throws Exception {
+        int size = 24 * 1024 * 1024;
+        byte[] big = new byte[size];
+        new Random(10).nextBytes(big);
+        fx.s3().put("ops", "big.bin", big);
+        try (BitsBridgeServer p = proxy("ops", fx.s3().endpoint(), fx.s3().credentials());
+                dev.bitsbridge.proxy.testing.RawHttp slow = dev.bitsbridge.proxy.testing.RawHttp.connect(p.port(),
+                        16 * 1024)) {
+            slow.send(dev.bitsbridge.proxy.testing.RawHttp.get("/big.bin"));
+            assertEquals(200, slow.readHead().status());
+            java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream();
+            assertTrue(slow.readBody(first, 1024 * 1024));
+            assertArrayEquals(java.util.Arrays.copyOf(big, 1024 * 1024), first.toByteArray());
+            // From here the client reads nothing: the response cannot end.
+            // The counter also counts the scrapes' own bodies: subtract those read so far.
+            long scraped = 0;
+            double sent = 0;
+            String m = "";
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (sent < 1024 * 1024 && System.nanoTime() < deadline) {
+                m = metrics(p.port());
+                sent = value(m, "bitsbridge_sent_bytes_total") - scraped;
+                scraped += m.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            }
+            assertTrue(sent >= 1024 * 1024 && sent < size, "sent " + sent + " of " + size + ":\n" + m);
+            // Still one download in progress: the counter moved before the response ended.
+            assertEquals(1.0, value(m, "bitsbridge_transfers_active"), m);
+        }
+    }
+
     @Test
     void uploadedBytesAreCountedAsReceived(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) throws Exception {
         try (BitsBridgeServer p = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("ops")

@@ -119,6 +119,11 @@ class StatusPageChromiumTest {
                 assertTrue(value >= 1024 * 1024 && value < SIZE, cells);
                 assertTrue(cells.contains(" of 16.0 MiB ("), cells);
                 assertTrue(dom.contains("GET /releases/missing.msi"), "the 404 is not among the recent errors:\n" + dom);
+                // Its note says why: the object S3 was asked for.
+                assertTrue(dom.contains("<td>no such object: s3://page/releases/missing.msi"),
+                        "the 404's note does not name the object:\n" + dom);
+                assertTrue(!dom.contains("Loading…") && dom.contains("<p id=\"no-active\" class=\"empty\" hidden=\"\""),
+                        dom);
                 assertTrue(dom.contains("id=\"conn\" class=\"conn\">live<"), "the page did not say it is live:\n" + dom);
                 // The page names its own (empty) icon: a browser viewing it does not add a
                 // /favicon.ico 404 to the errors an operator reads.
@@ -137,6 +142,28 @@ class StatusPageChromiumTest {
                 JsonNode latest = after.path("recent_errors").get(0);
                 assertEquals("/releases/setup-2.1.msi", latest.path("path").asText(), after.toString());
                 assertTrue(latest.path("note").asText().contains("closed before"), after.toString());
+            }
+        }
+    }
+
+    /**
+     * Until status.json has answered, the page says so instead of "No transfers in progress":
+     * here it never answers (no admin token in the address), and the page must not claim that
+     * nothing is going on.
+     */
+    @Test
+    void pageWithoutAnAnswerDoesNotClaimThereAreNoTransfers(@TempDir Path tmp) throws Exception {
+        String chromium = chromium();
+        Assumptions.assumeTrue(chromium != null, "no chromium on PATH (apt-get install chromium)");
+        try (S3Server s3 = new S3Server()) {
+            s3.createBucket("page");
+            try (BitsBridgeServer proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("page")
+                    .endpoint(s3.endpoint()).build(), s3.credentials()).start()) {
+                String page = RawHttp.exchange(proxy.port(), RawHttp.get("/_bitsbridge/")).text();
+                assertTrue(page.contains("<p id=\"no-active\" class=\"empty\">Loading…</p>"), page);
+                String dom = dumpDom(chromium, tmp, "http://127.0.0.1:" + proxy.port() + "/_bitsbridge/");
+                assertTrue(!dom.contains("No transfers in progress") && !dom.contains("No errors."), dom);
+                assertTrue(dom.contains("Not known yet: the page has no admin token."), dom);
             }
         }
     }

@@ -45,9 +45,9 @@ class ShareLinksIntegrationTest {
     static final String ORIGIN = "https://app.example";
 
     /**
-     * Larger than loopback's socket buffers (4 MiB send buffer at most here): a "delivered" response
-     * is one written whole to the socket, so an aborted download must leave bytes unwritten to
-     * count as aborted (docs/security.md: delivered-bytes measurement is still open).
+     * Larger than loopback's socket buffers (4 MiB send buffer at most here): a response written
+     * whole to the socket counts as delivered whatever the client then does, so an aborted
+     * download must leave bytes unwritten to be counted by what reached the client.
      */
     static final byte[] LARGE = new byte[24 * 1024 * 1024];
 

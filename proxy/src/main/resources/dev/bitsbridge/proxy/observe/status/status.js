@@ -77,10 +77,28 @@
     body.replaceChildren(...s.active.map((t) => activeRow(t, now)));
     const live = new Set(s.active.map((t) => t.id));
     for (const id of last.keys()) if (!live.has(id)) last.delete(id);
-    document.getElementById('no-active').hidden = s.active.length > 0;
+    empty('no-active', 'No transfers in progress.', s.active.length > 0);
 
     document.querySelector('#errors tbody').replaceChildren(...s.recent_errors.map(errorRow));
-    document.getElementById('no-errors').hidden = s.recent_errors.length > 0;
+    empty('no-errors', 'No errors.', s.recent_errors.length > 0);
+  }
+
+  // The "nothing here" line: "Loading…" in the page until the first answer, so a page still
+  // loading (or refused) never claims that nothing is going on.
+  function empty(id, text, hide) {
+    const p = document.getElementById(id);
+    p.textContent = text;
+    p.hidden = hide;
+    p.dataset.loaded = 'yes';
+  }
+
+  function unavailable(why) {
+    for (const id of ['no-active', 'no-errors']) {
+      const p = document.getElementById(id);
+      if (!p.dataset.loaded) {
+        p.textContent = 'Not known yet: ' + why + '.';
+      }
+    }
   }
 
   // status.json needs the admin token. It is given once in the address's fragment
@@ -104,6 +122,7 @@
       if (r.status === 401 || r.status === 403) {
         conn.textContent = 'open this page as /_bitsbridge/#token=<contents of <state-dir>/admin-token>';
         conn.classList.add('down');
+        unavailable('the page has no admin token');
         return;
       }
       if (!r.ok) throw new Error('HTTP ' + r.status);
@@ -113,6 +132,7 @@
     } catch (e) {
       conn.textContent = 'proxy unreachable (' + e.message + '), retrying';
       conn.classList.add('down');
+      unavailable('the proxy does not answer');
     }
     setTimeout(poll, POLL_MS);
   }
