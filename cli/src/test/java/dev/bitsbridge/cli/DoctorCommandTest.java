@@ -159,6 +159,14 @@ class DoctorCommandTest {
     }
 
     @Test
+    void theBannerSaysHttpsWithATlsListener() throws Exception {
+        TlsPair a = TlsPair.generate(dir, "banner");
+        dev.bitsbridge.proxy.config.ProxyConfig c = dev.bitsbridge.proxy.config.ProxyConfig.builder().bucket("files")
+                .network(dev.bitsbridge.proxy.config.NetworkConfig.DEFAULTS.withTls(a.cert(), a.key())).build();
+        assertEquals("bitsbridge serving on https://127.0.0.1:8443/<key>  (s3://files/<key>)", ServeCommand.banner(c, 8443));
+    }
+
+    @Test
     void aBadUpstreamProxyUrlNamesTheOptionNotThePassword() {
         Run r = run("doctor", "--bucket", "files", "--upstream-proxy", "https://u:hunter2@proxy:443");
         assertEquals(2, r.exit());
