@@ -127,12 +127,12 @@ rclone serve http s3p:bench --addr 127.0.0.1:$PR > "$W/rclone.log" 2>&1 &
 PIDS+=($!)
 
 export AWS_ACCESS_KEY_ID=benchkey AWS_SECRET_ACCESS_KEY=benchsecret AWS_REGION=us-east-1
-java -jar "$JAR" serve --bucket bench --endpoint "http://127.0.0.1:$PO" --path-style --port "$PB" > "$W/bb.log" 2>&1 &
+java -jar "$JAR" serve --skip-checks --bucket bench --endpoint "http://127.0.0.1:$PO" --path-style --port "$PB" > "$W/bb.log" 2>&1 &
 BB_PID=$!; PIDS+=($BB_PID)
-java -jar "$JAR" serve --bucket bench --endpoint "https://127.0.0.1:$POS" --path-style --ca-bundle "$W/cert.pem" \
+java -jar "$JAR" serve --skip-checks --bucket bench --endpoint "https://127.0.0.1:$POS" --path-style --ca-bundle "$W/cert.pem" \
   --port "$PBS" > "$W/bb-tls.log" 2>&1 &
 PIDS+=($!)
-java -jar "$JAR" serve --bucket bench --endpoint "http://127.0.0.1:$PS3" --path-style --port "$PB3" > "$W/bb-s3.log" 2>&1 &
+java -jar "$JAR" serve --skip-checks --bucket bench --endpoint "http://127.0.0.1:$PS3" --path-style --port "$PB3" > "$W/bb-s3.log" 2>&1 &
 PIDS+=($!)
 
 declare -A URL=(
@@ -210,7 +210,7 @@ first_byte() { # command... -> ms from start to the first 206
   local P t0 t1 sp
   P=$(port)
   t0=$(date +%s%N)
-  "$@" serve --bucket bench --endpoint "http://127.0.0.1:$PO" --path-style --port "$P" > "$W/bb-start.log" 2>&1 &
+  "$@" serve --skip-checks --bucket bench --endpoint "http://127.0.0.1:$PO" --path-style --port "$P" > "$W/bb-start.log" 2>&1 &
   sp=$!
   until [ "$(curl -s -o /dev/null -w '%{http_code}' -r 0-0 "http://127.0.0.1:$P/big.bin" 2>/dev/null || true)" = 206 ]; do sleep 0.02; done
   t1=$(date +%s%N)

@@ -1,9 +1,12 @@
 package dev.bitsbridge.cli;
 
+import dev.bitsbridge.proxy.config.OutboundProxy;
+import dev.bitsbridge.proxy.config.ProxyRoutes;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.urlconnection.ProxyConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
@@ -47,6 +50,12 @@ final class AwsSetup {
     }
 
     static AwsCredentialsProvider credentials(String profile, String roleArn, String sessionName, String region) {
+        return credentials(profile, roleArn, sessionName, region, ProxyRoutes.DIRECT);
+    }
+
+    /** @param proxies the forward proxies STS is reached through (--upstream-proxy, HTTPS_PROXY) */
+    static AwsCredentialsProvider credentials(String profile, String roleArn, String sessionName, String region,
+            ProxyRoutes proxies) {
         AwsCredentialsProvider base = profile != null
                 ? ProfileCredentialsProvider.builder().profileName(profile).build()
                 : DefaultCredentialsProvider.builder().build();
@@ -56,12 +65,26 @@ final class AwsSetup {
         StsClient sts = StsClient.builder()
                 .region(Region.of(region))
                 .credentialsProvider(base)
-                .httpClient(UrlConnectionHttpClient.create())
+                .httpClient(UrlConnectionHttpClient.builder().proxyConfiguration(stsProxy(proxies, region)).build())
                 .build();
         return StsAssumeRoleCredentialsProvider.builder()
                 .stsClient(sts)
                 .refreshRequest(r -> r.roleArn(roleArn).roleSessionName(sessionName))
                 .asyncCredentialUpdateEnabled(true)
                 .build();
+    }
+
+    /** The proxy for STS's regional endpoint, decided as for S3; the SDK's own reading of the environment is off. */
+    private static ProxyConfiguration stsProxy(ProxyRoutes proxies, String region) {
+        ProxyConfiguration.Builder p = ProxyConfiguration.builder().useSystemPropertyValues(false)
+                .useEnvironmentVariablesValues(false);
+        OutboundProxy via = proxies.route(true, "sts." + region + ".amazonaws.com", 443);
+        if (via != null) {
+            p.endpoint(via.uri());
+            if (via.user() != null) {
+                p.username(via.user()).password(via.password());
+            }
+        }
+        return p.build();
     }
 }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         versionProvider = ManifestVersionProvider.class,
         description = "A local HTTP proxy that lets BITS jobs, installers and download tools fetch S3 objects "
                 + "through plain http://localhost URLs.",
-        subcommands = {ServeCommand.class, DemoCommand.class, ShareCommand.class, BenchCommand.class, ConfigCommand.class,
+        subcommands = {ServeCommand.class, DoctorCommand.class, DemoCommand.class, ShareCommand.class, BenchCommand.class, ConfigCommand.class,
             CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class BitsBridgeCli implements Runnable {
 
@@ -43,6 +43,12 @@ public final class BitsBridgeCli implements Runnable {
         // detection on (paranoid where it matters); the launcher turns it off unless asked.
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
+        // The JDK refuses Basic authentication to a proxy for CONNECT tunnels unless told otherwise;
+        // --upstream-proxy http://user:pass@host takes Basic credentials, for the URL vendor's and the
+        // upload client's JDK connections as for the Netty path (which sends them itself).
+        if (System.getProperty("jdk.http.auth.tunneling.disabledSchemes") == null) {
+            System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
         }
         System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true),
                 new PrintWriter(System.err, true)));

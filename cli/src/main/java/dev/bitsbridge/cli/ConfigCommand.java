@@ -97,6 +97,13 @@ final class ConfigCommand implements Runnable {
                         : new String[] {config.caBundle().toString(), "environment AWS_CA_BUNDLE"};
                 case "state-dir" -> config.stateDir() == null ? null
                         : new String[] {config.stateDir().toString(), "default ($HOME/.bitsbridge, %LOCALAPPDATA% on Windows)"};
+                // A proxy from HTTPS_PROXY is shown without its credentials.
+                case "upstream-proxy" -> config.network().upstreamProxy().https() == null ? null
+                        : new String[] {config.network().upstreamProxy().https().uri().toString(),
+                            "environment HTTPS_PROXY" + (config.network().upstreamProxy().https().user() != null
+                                    ? ", with credentials" : "") + " (https upstreams; HTTP_PROXY for http ones)"};
+                case "no-proxy" -> config.network().upstreamProxy().noProxy().isEmpty() ? null
+                        : new String[] {String.join(",", config.network().upstreamProxy().noProxy()), "environment NO_PROXY"};
                 default -> null;
             };
         }
@@ -113,7 +120,7 @@ final class ConfigCommand implements Runnable {
                 }
                 return String.join(",", masked);
             }
-            if (key.equals("url-vendor") || key.equals("endpoint")) {
+            if (key.equals("url-vendor") || key.equals("endpoint") || key.equals("upstream-proxy")) {
                 return maskUrl(value);
             }
             return SECRET_NAME.matcher(key).matches() ? MASK : value;

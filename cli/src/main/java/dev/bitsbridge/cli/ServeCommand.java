@@ -2,6 +2,8 @@ package dev.bitsbridge.cli;
 
 import dev.bitsbridge.proxy.config.CacheConfig;
 import dev.bitsbridge.proxy.config.ConfigException;
+import dev.bitsbridge.proxy.config.NetworkConfig;
+import dev.bitsbridge.proxy.config.ProxyRoutes;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.config.SecurityConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
@@ -104,6 +106,16 @@ public class ServeCommand implements Callable<Integer> {
         @Option(names = "--ca-bundle", paramLabel = "FILE",
                 description = "Extra trusted CA certificates (PEM) for the upstream; default: AWS_CA_BUNDLE.")
         Path caBundle;
+
+        @Option(names = "--upstream-proxy", paramLabel = "URL",
+                description = "Reach S3 (and links, the URL vendor, STS) through this forward proxy:"
+                        + " http://[user:pass@]host:port (default: HTTPS_PROXY / HTTP_PROXY).")
+        String upstreamProxy;
+
+        @Option(names = "--no-proxy", paramLabel = "HOSTS", split = ",",
+                description = "Hosts reached without the proxy: names (with their subdomains), IPs, *"
+                        + " (default: NO_PROXY).")
+        List<String> noProxy;
     }
 
     static final class Credentials {
@@ -130,6 +142,14 @@ public class ServeCommand implements Callable<Integer> {
         @Option(names = "--public-host", paramLabel = "NAME", split = ",",
                 description = "A host name clients use to reach this proxy (repeatable); others get 421.")
         List<String> publicHosts = new ArrayList<>();
+
+        @Option(names = "--tls-cert", paramLabel = "FILE",
+                description = "Serve https with this certificate chain (PEM); reloaded when the file changes.")
+        Path tlsCert;
+
+        @Option(names = "--tls-key", paramLabel = "FILE",
+                description = "The private key of --tls-cert (PEM, PKCS#8: -----BEGIN PRIVATE KEY-----).")
+        Path tlsKey;
 
         @Option(names = "--cors-origin", paramLabel = "ORIGIN", split = ",",
                 description = "A web origin allowed to use the proxy from a browser (repeatable); others get 403.")
@@ -306,6 +326,10 @@ public class ServeCommand implements Callable<Integer> {
                 description = "error, warn, info (default), debug or trace.")
         String logLevel;
 
+        @Option(names = "--skip-checks",
+                description = "Start without the start-up checks (credentials, endpoint, bucket): for offline starts.")
+        boolean skipChecks;
+
         @Option(names = "--log-file", paramLabel = "FILE",
                 description = "Log to FILE instead of stderr, rotated by size (for a service).")
         Path logFile;
@@ -343,7 +367,9 @@ public class ServeCommand implements Callable<Integer> {
         }
         // Parsing ends here; every rule about the values is ProxyConfig.validate()'s.
         try {
-            return builder(endpoint, ca, vendor).build().validate();
+            return builder(endpoint, ca, vendor).network(NetworkConfig.DEFAULTS.withUpstreamProxy(
+                    ProxyRoutes.choose(upstream.upstreamProxy, upstream.noProxy, env))
+                    .withTls(listening.tlsCert, listening.tlsKey)).build().validate();
         } catch (ConfigException e) {
             throw bad(e.getMessage());
         }
@@ -408,10 +434,17 @@ public class ServeCommand implements Callable<Integer> {
         ProxyConfig config = config();
         configureLogging();
         AwsCredentialsProvider provider = AwsSetup.credentials(credentials.profile, credentials.roleArn,
-                credentials.roleSessionName, config.region());
+                credentials.roleSessionName, config.region(), config.network().upstreamProxy());
+        if (!operations.skipChecks && !StartupSummary.passes(config, provider, spec.commandLine().getOut(),
+                spec.commandLine().getErr())) {
+            return 2;
+        }
         BitsBridgeServer server = new BitsBridgeServer(config, provider);
         try {
             server.start();
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("bitsbridge: " + e.getMessage());
+            return 2;
         } catch (java.net.BindException e) {
             spec.commandLine().getErr().println("bitsbridge: cannot listen on " + config.bindAddress() + ":"
                     + config.port() + ": " + e.getMessage());
@@ -432,7 +465,8 @@ public class ServeCommand implements Callable<Integer> {
 
     /** The line serve prints once listening: where clients go, and which S3 objects that is. */
     static String banner(ProxyConfig config, int port) {
-        return "bitsbridge serving on http://" + hostForUrl(config.bindAddress()) + ":" + port + "/"
+        return "bitsbridge serving on " + (config.network().tls() ? "https" : "http") + "://"
+                + hostForUrl(config.bindAddress()) + ":" + port + "/"
                 + (config.bucket() != null ? "<key>  (s3://" + config.bucket() + "/" + config.prefix() + "<key>)"
                 : config.urlVendor() != null ? "<key>  (URLs from the vendor)"
                 : "<bucket>/<key>" + (config.prefix().isEmpty() ? "" : "  (s3://<bucket>/" + config.prefix() + "<key>)"));

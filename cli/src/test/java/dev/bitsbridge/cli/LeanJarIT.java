@@ -143,7 +143,7 @@ class LeanJarIT {
     private static List<String> serve(Path dir, Path jar) throws Exception {
         Path classes = dir.resolve("serve-classes.txt");
         Process p = new ProcessBuilder(java(), "-Xlog:class+load=info:file=" + classes, "-jar", jar.toAbsolutePath().toString(),
-                "serve", "--port", "0", "--bucket", "x", "--endpoint", "http://127.0.0.1:1", "--path-style",
+                "serve", "--skip-checks", "--port", "0", "--bucket", "x", "--endpoint", "http://127.0.0.1:1", "--path-style",
                 "--state-dir", dir.resolve("state").toString())
                 .directory(dir.toFile()).redirectErrorStream(true).start();
         try {

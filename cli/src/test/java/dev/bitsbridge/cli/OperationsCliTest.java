@@ -220,8 +220,13 @@ class OperationsCliTest {
             reader.setDaemon(true);
             reader.start();
             try {
-                String first = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))
-                        .readLine();
+                // stdout: the start-up checks' summary, then the serving line
+                BufferedReader stdout = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                        StandardCharsets.UTF_8));
+                String first = stdout.readLine();
+                while (first != null && !first.contains("serving on")) {
+                    first = stdout.readLine();
+                }
                 Matcher m = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)/").matcher(String.valueOf(first));
                 assertTrue(m.find(), first + " / " + stderr);
                 int port = Integer.parseInt(m.group(1));

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  *   server                                   wiring and the pipeline
- *   links, vending, share, upload, observe   features
+ *   links, vending, share, upload, observe,  features
+ *   startup
  *   download                                 the object download path
  *   cache                                    the shared disk cache (slices, fills, collapsing)
  *   endpoint                                 what features plug into
@@ -50,7 +51,7 @@ class ArchitectureTest {
                 .layer("Cache").definedBy("..proxy.cache..")
                 .layer("Download").definedBy("..proxy.download..")
                 .layer("Features").definedBy("..proxy.links..", "..proxy.vending..", "..proxy.share..",
-                        "..proxy.upload..", "..proxy.observe..")
+                        "..proxy.upload..", "..proxy.observe..", "..proxy.startup..")
                 .layer("Server").definedBy("..proxy.server..")
                 .whereLayer("Server").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Features").mayOnlyBeAccessedByLayers("Server")
@@ -71,7 +72,7 @@ class ArchitectureTest {
                     .should().dependOnClassesThat().resideInAnyPackage(
                             "..proxy.upstream..", "..proxy.s3..", "..proxy.endpoint..", "..proxy.cache..", "..proxy.download..",
                             "..proxy.links..", "..proxy.vending..", "..proxy.share..", "..proxy.upload..",
-                            "..proxy.observe..", "..proxy.server..")
+                            "..proxy.observe..", "..proxy.startup..", "..proxy.server..")
                     .check(classes);
         }
     }

@@ -46,6 +46,7 @@ final class ConfigRules {
         if (c.caBundle() != null) {
             caBundleHoldsCertificates(c);
         }
+        tls(c.network());
         if (c.stateDir() != null && Files.exists(c.stateDir()) && !Files.isDirectory(c.stateDir())) {
             throw bad("--state-dir " + c.stateDir() + " is a file; it must be a folder (or not exist yet)");
         }
@@ -128,6 +129,21 @@ final class ConfigRules {
         } catch (java.security.cert.CertificateException e) {
             throw bad("the CA bundle " + c.caBundle() + " holds a certificate that cannot be parsed: "
                     + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+    }
+
+    /** Certificate and key come together and must be readable; whether they match is checked on loading. */
+    private static void tls(NetworkConfig n) {
+        if ((n.tlsCert() == null) != (n.tlsKey() == null)) {
+            throw bad("--tls-cert and --tls-key go together: give both (PEM files) or neither");
+        }
+        if (n.tlsCert() != null) {
+            for (java.nio.file.Path f : new java.nio.file.Path[] {n.tlsCert(), n.tlsKey()}) {
+                if (!Files.isRegularFile(f) || !Files.isReadable(f)) {
+                    throw bad((f == n.tlsCert() ? "--tls-cert " : "--tls-key ") + f
+                            + " does not exist or cannot be read");
+                }
+            }
         }
     }
 

@@ -52,11 +52,13 @@ public record ProxyConfig(
         long partSize,
         long readAheadMemory,
         SecurityConfig security,
-        CacheConfig cache) {
+        CacheConfig cache,
+        NetworkConfig network) {
 
     public ProxyConfig {
         security = security == null ? SecurityConfig.DEFAULTS : security;
         cache = cache == null ? CacheConfig.OFF : cache;
+        network = network == null ? NetworkConfig.DEFAULTS : network;
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
         prefix = prefix == null ? "" : prefix;
@@ -128,6 +130,7 @@ public record ProxyConfig(
         b.readAheadMemory = readAheadMemory;
         b.security = security;
         b.cache = cache;
+        b.network = network;
         return b;
     }
 
@@ -174,6 +177,7 @@ public record ProxyConfig(
         private long readAheadMemory = 64L * 1024 * 1024;
         private SecurityConfig security = SecurityConfig.DEFAULTS;
         private CacheConfig cache = CacheConfig.OFF;
+        private NetworkConfig network = NetworkConfig.DEFAULTS;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -237,6 +241,8 @@ public record ProxyConfig(
 
         /** The shared disk cache (docs/cache.md); {@link CacheConfig#OFF} unless set. */
         public Builder cache(CacheConfig v) { cache = v; return this; }
+        /** Forward proxies for upstream requests and the TLS listener; {@link NetworkConfig#DEFAULTS} unless set. */
+        public Builder network(NetworkConfig v) { network = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
@@ -245,7 +251,7 @@ public record ProxyConfig(
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
                     allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, maxUploadSessions, maxSpoolBytes,
                     maxFragmentSize, requireToken, shareSpentMarkers, parallelConnections, partSize, readAheadMemory,
-                    security, cache);
+                    security, cache, network);
         }
     }
 }

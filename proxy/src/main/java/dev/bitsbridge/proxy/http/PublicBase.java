@@ -15,20 +15,28 @@ public final class PublicBase {
 
     private final List<String> publicHosts;
     private final IntSupplier port;
+    private final boolean secure;
 
     public PublicBase(List<String> publicHosts, IntSupplier port) {
-        this.publicHosts = publicHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
-        this.port = port;
+        this(publicHosts, port, false);
     }
 
-    /** {@code http://host[:port]} for a request whose Host header is {@code host} (may be null). */
+    /** @param secure the listener speaks TLS ({@code --tls-cert}): URLs are {@code https://} */
+    public PublicBase(List<String> publicHosts, IntSupplier port, boolean secure) {
+        this.publicHosts = publicHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        this.port = port;
+        this.secure = secure;
+    }
+
+    /** {@code http(s)://host[:port]} for a request whose Host header is {@code host} (may be null). */
     public String of(String host) {
+        String scheme = secure ? "https://" : "http://";
         String h = host == null || host.isEmpty() ? "127.0.0.1" : host;
         if (publicHosts.isEmpty() || publicHosts.contains(name(h).toLowerCase(Locale.ROOT))) {
-            return "http://" + h;
+            return scheme + h;
         }
         int p = port.getAsInt();
-        return "http://" + publicHosts.get(0) + (p == 80 ? "" : ":" + p);
+        return scheme + publicHosts.get(0) + (p == (secure ? 443 : 80) ? "" : ":" + p);
     }
 
     /** The Host header's name without its port ({@code [::1]:8080} -> {@code [::1]}). */

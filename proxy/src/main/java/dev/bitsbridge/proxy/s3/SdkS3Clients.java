@@ -1,11 +1,15 @@
 package dev.bitsbridge.proxy.s3;
 
+import dev.bitsbridge.proxy.config.OutboundProxy;
 import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.config.ProxyRoutes;
+import dev.bitsbridge.proxy.upstream.UpstreamEndpoint;
 import javax.net.ssl.TrustManagerFactory;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.ProxyConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -36,6 +40,7 @@ public final class SdkS3Clients {
         if (trust != null) {
             http.tlsTrustManagersProvider(trust::getTrustManagers);
         }
+        http.proxyConfiguration(proxy(config));
         S3ClientBuilder b = S3Client.builder()
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials == null ? AnonymousCredentialsProvider.create() : credentials)
@@ -60,6 +65,27 @@ public final class SdkS3Clients {
             b.endpointOverride(config.endpoint());
         }
         return b.build();
+    }
+
+    /**
+     * The forward proxy for the one endpoint this client talks to (the bucket's), chosen by the
+     * same {@link ProxyRoutes} as the download path; the SDK's own reading of the environment and
+     * system properties is off, so both stacks always agree (and NO_PROXY means the same).
+     */
+    static ProxyConfiguration proxy(ProxyConfig config) {
+        ProxyConfiguration.Builder p = ProxyConfiguration.builder().useSystemPropertyValues(false)
+                .useEnvironmentVariablesValues(false);
+        UpstreamEndpoint ep = new S3Addressing(config.region(), config.endpoint(), config.pathStyle(),
+                config.accelerate(), config.dualstack()).bucketTarget(config.bucket() == null ? "b" : config.bucket())
+                .endpoint();
+        OutboundProxy via = config.network().upstreamProxy().route(ep.secure(), ep.host(), ep.port());
+        if (via != null) {
+            p.endpoint(via.uri());
+            if (via.user() != null) {
+                p.username(via.user()).password(via.password());
+            }
+        }
+        return p.build();
     }
 
     /**

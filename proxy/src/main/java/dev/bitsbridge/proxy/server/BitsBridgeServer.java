@@ -112,6 +112,9 @@ public final class BitsBridgeServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         config.validate();
+        // Loaded before anything is started, so a bad pair fails start with nothing to clean up.
+        TlsListener tls = config.network().tls()
+                ? new TlsListener(config.network().tlsCert(), config.network().tlsKey()).load() : null;
         // Loading trust stores takes most of a second on a small machine: it happens in the
         // background (Warmup), not before the port is bound. A CA bundle that cannot be read fails
         // the TLS connections with that reason (and is logged); the launcher checks the file exists.
@@ -120,6 +123,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         group = transport.newGroup(threads, "bitsbridge-io");
         upstream = new UpstreamClient(transport.clientChannel(), ssl,
                 min(config.upstreamTimeout(), Duration.ofSeconds(10)), Duration.ofSeconds(15));
+        upstream.proxyRoutes(config.network().upstreamProxy());
         credentials = credentialsProvider == null ? null : new CredentialSource(credentialsProvider);
         // Credentials are fetched ahead only where they are surely needed: a proxy used for links
         // or a URL vendor may run without any, and should not warn about it at start.
@@ -143,7 +147,8 @@ public final class BitsBridgeServer implements AutoCloseable {
         Function<String, ObjectSource> keySource = null;
         if (config.urlVendor() != null) {
             UrlVendor vendor = new UrlVendor(config.urlVendor(), config.urlVendorHeaders(), allowlist,
-                    config.upstreamTimeout(), clock, config.security().vendorCacheEntries());
+                    config.upstreamTimeout(), clock, config.security().vendorCacheEntries(),
+                    config.network().upstreamProxy());
             keySource = key -> new VendedObjectSource(caller, vendor, key);
         }
         readAhead = new ReadAhead(config.parallelConnections(), config.partSize(), config.readAheadMemory());
@@ -181,7 +186,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         adminToken = config.stateDir() == null ? AdminToken.ephemeral() : AdminToken.open(config.stateDir());
         context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints, config.allowUpload()),
                 uploadEndpoint, shares, new AdminGate(adminToken, config.requireToken()), transfers, metrics,
-                new dev.bitsbridge.proxy.http.PublicBase(config.publicHosts(), this::port));
+                new dev.bitsbridge.proxy.http.PublicBase(config.publicHosts(), this::port, config.network().tls()));
         UpstreamClient up = upstream;
         ServerContext ctx = context;
         metrics.gauge("bitsbridge.transfers.active", "Responses in progress", transfers, TransferRegistry::activeCount);
@@ -191,6 +196,10 @@ public final class BitsBridgeServer implements AutoCloseable {
         metrics.counter("bitsbridge.upstream.connections.opened", null, "Upstream connections opened",
                 up, UpstreamClient::connectionsOpened);
 
+        if (tls != null) {
+            // A renewed certificate (certbot, an internal CA's agent) is picked up without a restart.
+            group.scheduleWithFixedDelay(tls::reloadIfChanged, 1, 1, TimeUnit.SECONDS);
+        }
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -201,7 +210,7 @@ public final class BitsBridgeServer implements AutoCloseable {
                 // Upstream reads pause above 1 MiB queued for a client, resume below 512 KiB:
                 // enough in flight for full speed on loopback, bounded per slow client.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 1024 * 1024))
-                .childHandler(new BitsBridgeServerInitializer(config, context, policy));
+                .childHandler(new BitsBridgeServerInitializer(config, context, policy, tls));
         InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.port());
         try {
             serverChannel = b.bind(bind).sync().channel();
@@ -228,8 +237,14 @@ public final class BitsBridgeServer implements AutoCloseable {
                     + " Only Host names given with --public-host are accepted.{}", addr.getHostAddress(),
                     config.requireToken() ? "" : " Anyone who can reach it gets objects: consider --require-token.");
         }
-        log.info("bitsbridge {} listening on http://{}:{} ({} transport)", version(), bind.getHostString(), port(),
-                transport.name());
+        log.info("bitsbridge {} listening on {}://{}:{} ({} transport)", version(), tls != null ? "https" : "http",
+                bind.getHostString(), port(), transport.name());
+        if (config.network().upstreamProxy().enabled()) {
+            log.info("upstream proxy: {} for https, {} for http; reached directly: {}",
+                    describe(config.network().upstreamProxy().https()), describe(config.network().upstreamProxy().http()),
+                    config.network().upstreamProxy().noProxy().isEmpty() ? "none (no NO_PROXY)"
+                            : String.join(",", config.network().upstreamProxy().noProxy()));
+        }
         // The limits in force, for an operator tracing a problem (nothing here is a secret).
         log.debug("limits: {} event-loop threads, {} connections, upstream timeout {}, idle timeout {}, drain {},"
                 + " {} ranges per request, uploads {}", threads, config.maxConnections(), config.upstreamTimeout(),
@@ -263,6 +278,11 @@ public final class BitsBridgeServer implements AutoCloseable {
             }
         }));
         return new ShareGate(links, ledger, config.requireToken());
+    }
+
+    /** A proxy for the log: its address only, never its credentials. */
+    private static String describe(dev.bitsbridge.proxy.config.OutboundProxy p) {
+        return p == null ? "none" : p.display();
     }
 
     private static Duration min(Duration a, Duration b) {

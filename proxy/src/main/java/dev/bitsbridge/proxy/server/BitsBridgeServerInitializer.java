@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
  * The only place the client pipeline is assembled. In order:
  * <ol>
  *   <li>{@code limit}: connection cap;</li>
+ *   <li>{@code tls}: with {@code --tls-cert}, TLS with the certificate loaded last ({@link TlsListener});</li>
  *   <li>{@code idle}: closes connections with no traffic either way for {@code --idle-timeout};</li>
  *   <li>{@code slow-request}: request heads must arrive within {@code --request-header-timeout};</li>
  *   <li>{@code decoder}/{@code encoder}: HTTP/1.1, with header and line limits;</li>
@@ -35,8 +36,11 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
     private final ConnectionLimitHandler limit;
     private final RequestGuardHandler guard;
     private final HostPolicy policy;
+    /** Null for a plain-HTTP listener. */
+    private final TlsListener tls;
 
-    BitsBridgeServerInitializer(ProxyConfig config, ServerContext server, HostPolicy policy) {
+    BitsBridgeServerInitializer(ProxyConfig config, ServerContext server, HostPolicy policy, TlsListener tls) {
+        this.tls = tls;
         this.config = config;
         this.server = server;
         this.policy = policy;
@@ -49,6 +53,10 @@ final class BitsBridgeServerInitializer extends ChannelInitializer<SocketChannel
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limit);
+        if (tls != null) {
+            // The context current when the connection arrives: a reloaded certificate serves new connections.
+            p.addLast("tls", tls.context().newHandler(ch.alloc()));
+        }
         p.addLast("idle", new IdleCloseHandler(config.idleTimeout().toMillis()));
         p.addLast("slow-request", new SlowRequestHandler(config.requestHeaderTimeout().toNanos(),
                 config.security().bodyWindow().toNanos(), config.security().bodyMinBytes()));

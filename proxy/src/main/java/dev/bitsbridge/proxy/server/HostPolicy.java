@@ -70,7 +70,8 @@ public final class HostPolicy {
             return true;
         }
         // The proxy's own pages (status page) send their own origin on some requests.
-        return hostHeader != null && o.equals(normaliseOrigin("http://" + hostHeader));
+        return hostHeader != null && (o.equals(normaliseOrigin("http://" + hostHeader))
+                || o.equals(normaliseOrigin("https://" + hostHeader)));
     }
 
     /** Whether this origin was listed with --cors-origin (so CORS headers are sent back). */

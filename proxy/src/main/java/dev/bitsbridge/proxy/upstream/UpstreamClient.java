@@ -1,5 +1,7 @@
 package dev.bitsbridge.proxy.upstream;
 
+import dev.bitsbridge.proxy.config.OutboundProxy;
+import dev.bitsbridge.proxy.config.ProxyRoutes;
 import dev.bitsbridge.proxy.upstream.UpstreamException.Kind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -58,6 +60,15 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     private volatile AddressCheck addressCheck = AddressCheck.NONE;
+    private volatile ProxyRoutes routes = ProxyRoutes.DIRECT;
+
+    /**
+     * The forward proxies requests go through (CONNECT tunnels for https, absolute-form requests
+     * for http; see {@link ForwardProxy}). Set before the first send.
+     */
+    public void proxyRoutes(ProxyRoutes routes) {
+        this.routes = routes;
+    }
 
     /**
      * The check applied to the resolved address of requests sent with {@code checked} (URLs handed
@@ -121,8 +132,21 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public void send(EventLoop loop, UpstreamEndpoint endpoint, HttpRequest request, boolean headRequest,
             boolean checked, Duration timeout, UpstreamListener listener) {
+        OutboundProxy via = routes.route(endpoint.secure(), endpoint.host(), endpoint.port());
+        if (via != null && checked) {
+            // The proxy resolves the name, so only an IP literal can be checked here (docs/security.md).
+            String refusal = ForwardProxy.literalRefusal(endpoint, addressCheck);
+            if (refusal != null) {
+                io.netty.util.ReferenceCountUtil.release(request);
+                listener.onFailure(null, new UpstreamException(Kind.ADDRESS_REFUSED, refusal, null));
+                return;
+            }
+        }
+        if (via != null && !endpoint.secure()) {
+            ForwardProxy.absoluteForm(request, endpoint, via);
+        }
         ChannelPool pool = pools.computeIfAbsent(new PoolKey(loop, endpoint, checked),
-                k -> newPool(k.loop(), k.endpoint(), k.checked()));
+                k -> newPool(k.loop(), k.endpoint(), k.checked(), via));
         pool.acquire(loop.newPromise()).addListener(f -> {
             if (!f.isSuccess()) {
                 io.netty.util.ReferenceCountUtil.release(request);
@@ -135,7 +159,23 @@ public final class UpstreamClient implements AutoCloseable {
                 return;
             }
             Channel ch = (Channel) f.getNow();
-            new UpstreamExchange(ch, pool, timeout.toNanos(), headRequest, listener).start(request);
+            // A new connection through a CONNECT tunnel is usable once the proxy said 200.
+            io.netty.util.concurrent.Future<Channel> tunnel = ForwardProxy.tunnel(ch);
+            if (tunnel == null || tunnel.isSuccess()) {
+                new UpstreamExchange(ch, pool, timeout.toNanos(), headRequest, listener).start(request);
+                return;
+            }
+            tunnel.addListener(t -> {
+                if (t.isSuccess()) {
+                    new UpstreamExchange(ch, pool, timeout.toNanos(), headRequest, listener).start(request);
+                    return;
+                }
+                io.netty.util.ReferenceCountUtil.release(request);
+                ch.close();
+                pool.release(ch);
+                listener.onFailure(null, new UpstreamException(Kind.CONNECT_FAILED,
+                        ForwardProxy.describeFailure(via, endpoint, t.cause()), t.cause()));
+            });
         });
     }
 
@@ -157,18 +197,21 @@ public final class UpstreamClient implements AutoCloseable {
         return m == null ? root.getClass().getSimpleName() : m;
     }
 
-    private ChannelPool newPool(EventLoop loop, UpstreamEndpoint endpoint, boolean checked) {
+    private ChannelPool newPool(EventLoop loop, UpstreamEndpoint endpoint, boolean checked, OutboundProxy via) {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
-                .remoteAddress(endpoint.host(), endpoint.port())
+                .remoteAddress(ForwardProxy.remoteAddress(endpoint, via))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 // Larger reads from S3 mean fewer, bigger writes to the client.
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 65536, 256 * 1024))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024));
-        if (checked) {
+        if (via != null && endpoint.secure()) {
+            // The tunnel's destination is sent to the proxy by name; the proxy resolves it.
+            b.resolver(io.netty.resolver.NoopAddressResolverGroup.INSTANCE);
+        } else if (checked && via == null) {
             b.resolver(new CheckedResolverGroup(endpoint, addressCheck));
         }
         return new SimpleChannelPool(b, new AbstractChannelPoolHandler() {
@@ -177,6 +220,9 @@ public final class UpstreamClient implements AutoCloseable {
                 connectionsOpened.incrementAndGet();
                 ChannelPipeline p = ch.pipeline();
                 p.addLast("count", byteCounter);
+                if (via != null && endpoint.secure()) {
+                    p.addLast("proxy-connect", ForwardProxy.connectHandler(via, connectTimeoutMillis));
+                }
                 if (endpoint.secure()) {
                     SslHandler ssl = sslContext.get().newHandler(ch.alloc(), endpoint.host(), endpoint.port());
                     SSLEngine engine = ssl.engine();

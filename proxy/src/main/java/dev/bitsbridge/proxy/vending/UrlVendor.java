@@ -6,7 +6,9 @@ import dev.bitsbridge.proxy.download.ObjectSource.SourceException;
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.links.PresignedUrl;
 import dev.bitsbridge.proxy.links.UpstreamAllowlist;
+import dev.bitsbridge.proxy.config.ProxyRoutes;
 import dev.bitsbridge.proxy.s3.S3Paths;
+import dev.bitsbridge.proxy.upstream.JdkProxies;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -62,13 +64,24 @@ public final class UrlVendor {
     /** @param cacheEntries vended URLs kept at most (least recently used dropped first) */
     public UrlVendor(URI vendor, List<String> headers, UpstreamAllowlist allowlist, Duration timeout, Clock clock,
             int cacheEntries) {
+        this(vendor, headers, allowlist, timeout, clock, cacheEntries, ProxyRoutes.DIRECT);
+    }
+
+    /** @param proxies the forward proxies the vendor is reached through (--upstream-proxy, HTTPS_PROXY) */
+    public UrlVendor(URI vendor, List<String> headers, UpstreamAllowlist allowlist, Duration timeout, Clock clock,
+            int cacheEntries, ProxyRoutes proxies) {
         this.cache = new LruCache<>(cacheEntries);
         this.vendor = vendor;
         this.headers = headers.stream().map(UrlVendor::splitHeader).toList();
         this.allowlist = allowlist;
         this.timeout = timeout;
         this.clock = clock;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
+                .proxy(JdkProxies.selector(proxies));
+        if (JdkProxies.authenticator(proxies) != null) {
+            hb.authenticator(JdkProxies.authenticator(proxies));
+        }
+        this.http = hb.build();
     }
 
     static String[] splitHeader(String h) {
