@@ -66,4 +66,30 @@ class UploadSessionBindingTest {
         assertArrayEquals(data, fx.s3().client().getObjectAsBytes(b -> b.bucket("bound").key("in/report.zip"))
                 .asByteArray());
     }
+
+    @Test
+    void aSessionIsBoundToItsKey() throws Exception {
+        BitsBridgeServer proxy = fx.startProxy(b -> b.stateDir(state).allowUpload(true));
+        byte[] data = new byte[200_000];
+        new Random(5).nextBytes(data);
+        try (BitsUploadClient c = new BitsUploadClient(proxy.port())) {
+            String session = c.createSession("/in/a.bin").header("BITS-Session-Id");
+            assertEquals(200, c.fragment("/in/a.bin", session, data, 0, 50_000).status());
+            Answer elsewhere = c.fragment("/in/b.bin", session, data, 50_000, 50_000);
+            assertEquals(400, elsewhere.status(), "a fragment on another key's URL is refused");
+            assertEquals("0x80070057", elsewhere.header("BITS-Error-Code"));
+            assertTrue(elsewhere.header("X-Bitsbridge-Error").contains("another URL"),
+                    elsewhere.header("X-Bitsbridge-Error"));
+            assertEquals(400, c.cancel("/in/b.bin", session).status(), "so is a cancel");
+            assertEquals(400, c.close("/in/b.bin", session).status(), "and a close");
+            assertEquals("50000", c.fragment("/in/a.bin", session, data, 0, 50_000)
+                    .header("BITS-Received-Content-Range"), "the session holds what it held");
+            assertEquals(200, c.fragment("/in/a.bin", session, data, 50_000, 150_000).status());
+            assertEquals(200, c.close("/in/a.bin", session).status());
+        }
+        assertArrayEquals(data, fx.s3().client().getObjectAsBytes(b -> b.bucket("bound").key("in/a.bin"))
+                .asByteArray());
+        assertTrue(fx.s3().client().listObjectsV2(b -> b.bucket("bound").prefix("in/b.bin")).contents().isEmpty(),
+                "nothing was written under the other key");
+    }
 }
