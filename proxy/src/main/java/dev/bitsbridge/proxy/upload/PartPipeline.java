@@ -105,8 +105,9 @@ final class PartPipeline {
                 }
                 List<UploadSession.Part> parts = s.parts();
                 if (parts.size() != s.lastPart() || parts.get(parts.size() - 1).number() != s.lastPart()) {
-                    throw new IllegalStateException("upload session " + s.logId() + " holds parts " + parts.size()
-                            + " of " + s.lastPart() + " after all were uploaded");
+                    // Only when the proxy is stopping (parts that end are no longer recorded): retried.
+                    throw new During("UploadPart", SdkException.create(parts.size() + " of " + s.lastPart()
+                            + " parts are recorded after all were uploaded", null));
                 }
                 CompleteMultipartUploadResponse r = call("CompleteMultipartUpload",
                         () -> s3.complete(s.location, s.uploadId(), parts, ifNoneMatch));

@@ -42,6 +42,8 @@ final class PartUploader implements AutoCloseable {
     private final S3Uploader s3;
     private final int parallelism;
     private final ExecutorService pool;
+    /** Stopped: a part that ends now is not recorded (another process may own the state by then). */
+    private volatile boolean closed;
 
     PartUploader(UploadSessionStore store, S3Uploader s3, int parallelism) {
         this.store = store;
@@ -155,8 +157,10 @@ final class PartUploader implements AutoCloseable {
             SessionSpool sp = s.spool;
             sp.inFlight--;
             try {
-                if (!s.open()) {
-                    return; // cancelled, failed or expired meanwhile: the multipart upload is being aborted
+                if (!s.open() || closed) {
+                    // Cancelled, failed or expired meanwhile (the multipart upload is being
+                    // aborted), or the proxy is stopping (the part is uploaded again after a restart).
+                    return;
                 }
                 if (failure == null) {
                     failure = record(s, p, etag);
@@ -237,6 +241,7 @@ final class PartUploader implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         pool.shutdownNow(); // parts cut short are on disk, recorded nowhere: uploaded again after a restart
         try {
             pool.awaitTermination(5, TimeUnit.SECONDS);

@@ -441,10 +441,12 @@ public final class UploadService implements AutoCloseable {
     @Override
     public void close() {
         sweeper.shutdownNow();
-        uploader.close();
         executor.shutdown();
+        uploader.close(); // parts cut short stay on disk, recorded nowhere: uploaded again after a restart
         try {
-            executor.awaitTermination(10, TimeUnit.SECONDS);
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                executor.shutdownNow(); // a step still waiting for parts that will not come
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
