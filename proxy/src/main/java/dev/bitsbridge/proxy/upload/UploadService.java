@@ -322,7 +322,7 @@ public final class UploadService implements AutoCloseable {
                     if (!sp.failed.isEmpty() && sp.pending() + sp.failed.size() > most) {
                         throw sp.lastFailure; // S3 keeps failing: the client backs off and resends
                     }
-                    store.save(s);
+                    store.save(s); // also makes the new spool files' names durable (the folder is synced)
                     return Replies.ack(s, received, false);
                 }
                 return complete(s);
@@ -382,6 +382,7 @@ public final class UploadService implements AutoCloseable {
                             return lost;
                         }
                     }
+                    PartUploader.throwIfPermanent(s);
                     if (s.total() < 0 || s.spool.received < s.total()) {
                         return Reply.fail(BitsError.INVALID_ARG, "the upload is not complete");
                     }

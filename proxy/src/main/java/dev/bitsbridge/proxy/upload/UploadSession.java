@@ -121,11 +121,6 @@ final class UploadSession {
         return total <= 0 ? 1 : partAt(total - 1);
     }
 
-    /** The size part {@code number} has: partSize, except for the last. */
-    long partLength(int number) {
-        return Math.min(partSize, total - base(number));
-    }
-
     /** Whether the object goes up as one PUT (it fits one part) rather than a multipart upload. */
     boolean singlePut() {
         return total <= partSize;
