@@ -75,6 +75,13 @@ class CliOptionsTest {
     }
 
     @Test
+    void uploadParallelismMapsWithADefaultOfFour() {
+        assertEquals(4, serveConfig(Map.of(), "--bucket", "b").uploadParallelism());
+        assertEquals(8, serveConfig(Map.of(), "--bucket", "b", "--upload-parallelism", "8").uploadParallelism());
+        assertEquals(2, serveConfig(Map.of("BITSBRIDGE_UPLOAD_PARALLELISM", "2"), "--bucket", "b").uploadParallelism());
+    }
+
+    @Test
     void defaultsAreTheDocumentedOnes() {
         ProxyConfig c = serveConfig(Map.of(), "--region", "us-east-1");
         assertEquals("127.0.0.1", c.bindAddress());
@@ -121,6 +128,7 @@ class CliOptionsTest {
         "serve --ca-bundle /does/not/exist.pem   | does not exist",
         "serve --accelerate --bucket a.b.c       | without dots",
         "serve --max-connections 0               | must be positive",
+        "serve --upload-parallelism 0            | --upload-parallelism must be between 1 and 64",
         "serve --url-vendor http://v --bucket b  | cannot be combined",
         "serve --no-such-option                  | Unknown option",
         "demo --port -1                          | between 0 and 65535",
