@@ -76,6 +76,7 @@ final class PartUploader implements AutoCloseable {
             } catch (java.util.concurrent.RejectedExecutionException closing) {
                 sp.inFlight--;
                 sp.failed.add(p);
+                sp.lastFailure = new During("UploadPart", SdkException.create("the proxy is stopping", null));
                 return;
             }
         }

@@ -318,6 +318,7 @@ public final class UploadService implements AutoCloseable {
                     int most = 2 * uploader.parallelism();
                     uploader.retryFailed(s);
                     uploader.awaitPending(s, most);
+                    PartUploader.throwIfPermanent(s);
                     SessionSpool sp = s.spool;
                     if (!sp.failed.isEmpty() && sp.pending() + sp.failed.size() > most) {
                         throw sp.lastFailure; // S3 keeps failing: the client backs off and resends
