@@ -184,7 +184,7 @@ public class ServeCommand implements Callable<Integer> {
                 description = "S3 part size for uploads, at least 5M (default: ${DEFAULT-VALUE}).")
         long partSize;
 
-        @Option(names = "--upload-parallelism", paramLabel = "N", defaultValue = "4",
+        @Option(names = "--upload-parallelism", paramLabel = "N", defaultValue = "8",
                 description = "Parts of one BITS upload sent to S3 at once; fragments are acknowledged once they"
                         + " are on disk (default: ${DEFAULT-VALUE}; 1 to 64).")
         int parallelism;

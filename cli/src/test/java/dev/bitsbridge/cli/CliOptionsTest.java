@@ -75,9 +75,9 @@ class CliOptionsTest {
     }
 
     @Test
-    void uploadParallelismMapsWithADefaultOfFour() {
-        assertEquals(4, serveConfig(Map.of(), "--bucket", "b").uploadParallelism());
-        assertEquals(8, serveConfig(Map.of(), "--bucket", "b", "--upload-parallelism", "8").uploadParallelism());
+    void uploadParallelismMapsWithADefaultOfEight() {
+        assertEquals(8, serveConfig(Map.of(), "--bucket", "b").uploadParallelism());
+        assertEquals(16, serveConfig(Map.of(), "--bucket", "b", "--upload-parallelism", "16").uploadParallelism());
         assertEquals(2, serveConfig(Map.of("BITSBRIDGE_UPLOAD_PARALLELISM", "2"), "--bucket", "b").uploadParallelism());
     }
 

@@ -166,7 +166,7 @@ public record ProxyConfig(
         private int maxUploadSessions = 64;
         private long maxSpoolBytes = 2L * 1024 * 1024 * 1024;
         private long maxFragmentSize = 64L * 1024 * 1024;
-        private int uploadParallelism = 4;
+        private int uploadParallelism = 8;
         private boolean requireToken;
         private boolean shareSpentMarkers;
         private int parallelConnections = 8;

@@ -54,9 +54,9 @@ public final class UploadService implements AutoCloseable {
             int maxSessions, long maxSpoolBytes, long maxFragmentSize, String bucket, String prefix,
             int parallelism) {
 
-        /** Without quotas and probe location (tests); 4 parts in flight per session. */
+        /** Without quotas and probe location (tests); 8 parts in flight per session (the default). */
         public Settings(long partSize, long maxUploadSize, boolean allowOverwrite, Duration sessionTtl) {
-            this(partSize, maxUploadSize, allowOverwrite, sessionTtl, 0, 0, 0, null, "", 4);
+            this(partSize, maxUploadSize, allowOverwrite, sessionTtl, 0, 0, 0, null, "", 8);
         }
     }
 
