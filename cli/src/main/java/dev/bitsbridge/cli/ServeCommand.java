@@ -222,6 +222,11 @@ public class ServeCommand implements Callable<Integer> {
                 description = "S3 part size for uploads, at least 5M (default: ${DEFAULT-VALUE}).")
         long partSize;
 
+        @Option(names = "--upload-parallelism", paramLabel = "N", defaultValue = "8",
+                description = "Parts of one BITS upload sent to S3 at once; fragments are acknowledged once they"
+                        + " are on disk (default: ${DEFAULT-VALUE}; 1 to 64).")
+        int parallelism;
+
         @Option(names = "--upload-session-ttl", paramLabel = "DURATION", defaultValue = "7d",
                 converter = DurationConverter.class,
                 description = "Abort uploads idle this long and remove their spooled data (default: ${DEFAULT-VALUE}).")
@@ -407,6 +412,7 @@ public class ServeCommand implements Callable<Integer> {
                 .allowOverwrite(uploads.allowOverwrite)
                 .maxUploadSize(uploads.maxUploadSize)
                 .uploadPartSize(uploads.partSize)
+                .uploadParallelism(uploads.parallelism)
                 .uploadSessionTtl(uploads.sessionTtl)
                 .maxUploadSessions(uploads.maxSessions)
                 .maxSpoolBytes(uploads.maxSpoolBytes)

@@ -92,6 +92,13 @@ class CliOptionsTest {
     }
 
     @Test
+    void uploadParallelismMapsWithADefaultOfEight() {
+        assertEquals(8, serveConfig(Map.of(), "--bucket", "b").uploadParallelism());
+        assertEquals(16, serveConfig(Map.of(), "--bucket", "b", "--upload-parallelism", "16").uploadParallelism());
+        assertEquals(2, serveConfig(Map.of("BITSBRIDGE_UPLOAD_PARALLELISM", "2"), "--bucket", "b").uploadParallelism());
+    }
+
+    @Test
     void defaultsAreTheDocumentedOnes() {
         ProxyConfig c = serveConfig(Map.of(), "--region", "us-east-1");
         assertEquals("127.0.0.1", c.bindAddress());
@@ -152,6 +159,7 @@ class CliOptionsTest {
         "serve --ca-bundle /does/not/exist.pem   | does not exist",
         "serve --accelerate --bucket a.b.c       | without dots",
         "serve --max-connections 0               | must be positive",
+        "serve --upload-parallelism 0            | --upload-parallelism must be between 1 and 64",
         "serve --url-vendor http://v --bucket b  | cannot be combined",
         "serve --no-such-option                  | Unknown option",
         "serve --cache-dir c --cache-size 1M     | --cache-size must be at least 4 slices",

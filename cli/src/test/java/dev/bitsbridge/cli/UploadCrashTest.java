@@ -64,7 +64,11 @@ class UploadCrashTest {
                 int resend = Math.max(0, off - fragment);
                 Answer a = c.fragment(path, session, data, resend, Math.min(fragment, data.length - resend));
                 assertTrue(a.status() == 200 || a.status() == 416, a.headers().toString());
+                int acknowledged = off;
                 off = Integer.parseInt(a.header("BITS-Received-Content-Range"));
+                // Fragments are acknowledged once on disk (parts go to S3 in the background): the
+                // restarted server holds every acknowledged byte, from S3's parts and the spool.
+                assertTrue(off >= acknowledged, "resumed at " + off + ", but " + acknowledged + " were acknowledged");
                 while (off < data.length) {
                     a = c.fragment(path, session, data, off, Math.min(fragment, data.length - off));
                     assertEquals(200, a.status(), a.headers().toString());

@@ -74,6 +74,9 @@ final class ConfigRules {
         if (c.uploadPartSize() < MIN_PART_SIZE) {
             throw bad("--upload-part-size must be at least 5M (S3's minimum part size)");
         }
+        if (c.uploadParallelism() < 1 || c.uploadParallelism() > 64) {
+            throw bad("--upload-parallelism must be between 1 and 64");
+        }
         if (c.requireToken() && c.stateDir() == null) {
             throw bad("--require-token needs a state folder (--state-dir) for the share-link secret");
         }

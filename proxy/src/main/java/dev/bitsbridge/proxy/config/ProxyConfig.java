@@ -46,6 +46,7 @@ public record ProxyConfig(
         int maxUploadSessions,
         long maxSpoolBytes,
         long maxFragmentSize,
+        int uploadParallelism,
         boolean requireToken,
         boolean shareSpentMarkers,
         int parallelConnections,
@@ -123,6 +124,7 @@ public record ProxyConfig(
         b.maxUploadSessions = maxUploadSessions;
         b.maxSpoolBytes = maxSpoolBytes;
         b.maxFragmentSize = maxFragmentSize;
+        b.uploadParallelism = uploadParallelism;
         b.requireToken = requireToken;
         b.shareSpentMarkers = shareSpentMarkers;
         b.parallelConnections = parallelConnections;
@@ -170,6 +172,7 @@ public record ProxyConfig(
         private int maxUploadSessions = 64;
         private long maxSpoolBytes = 2L * 1024 * 1024 * 1024;
         private long maxFragmentSize = 64L * 1024 * 1024;
+        private int uploadParallelism = 8;
         private boolean requireToken;
         private boolean shareSpentMarkers;
         private int parallelConnections = 8;
@@ -221,6 +224,8 @@ public record ProxyConfig(
         public Builder maxUploadSessions(int v) { maxUploadSessions = v; return this; }
         public Builder maxSpoolBytes(long v) { maxSpoolBytes = v; return this; }
         public Builder maxFragmentSize(long v) { maxFragmentSize = v; return this; }
+        /** Part uploads in flight at most per BITS upload session (fragments are acknowledged from disk). */
+        public Builder uploadParallelism(int v) { uploadParallelism = v; return this; }
         /** Object requests need a valid share-link token; management endpoints answer loopback only. */
         public Builder requireToken(boolean v) { requireToken = v; return this; }
         /** Record spent one-time links as marker objects in the bucket (proxies sharing a bucket agree). */
@@ -250,8 +255,8 @@ public record ProxyConfig(
                     requestHeaderTimeout, maxConnections, publicHosts, corsOrigins, drainTimeout, maxRanges,
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
                     allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, maxUploadSessions, maxSpoolBytes,
-                    maxFragmentSize, requireToken, shareSpentMarkers, parallelConnections, partSize, readAheadMemory,
-                    security, cache, network);
+                    maxFragmentSize, uploadParallelism, requireToken, shareSpentMarkers, parallelConnections, partSize,
+                    readAheadMemory, security, cache, network);
         }
     }
 }

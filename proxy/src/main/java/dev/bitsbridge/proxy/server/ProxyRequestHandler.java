@@ -160,8 +160,8 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
             server.endpoints().otherMethod(req, response);
             return;
         }
-        shares.admit(req, rawPath, upload, response, this::transferStarted, () -> {
-            RequestBodySink sink = server.uploads().start(req, rawPath, response);
+        shares.admit(req, rawPath, upload, response, this::transferStarted, shareLinkId -> {
+            RequestBodySink sink = server.uploads().start(req, rawPath, shareLinkId, response);
             if (sink != null) {
                 body = RequestBodies.stream(this, sink);
             }

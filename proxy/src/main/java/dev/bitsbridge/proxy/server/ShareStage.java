@@ -46,10 +46,11 @@ final class ShareStage {
 
     /**
      * Admits or refuses {@code req}; an admitted download is started (its transfer given to
-     * {@code started}), an admitted upload is {@code upload}'s to start.
+     * {@code started}), an admitted upload is {@code upload}'s to start (given the id of the share
+     * link it was admitted with, or null).
      */
     void admit(HttpRequest req, String rawPath, boolean isUpload, ClientResponse out, Consumer<Transfer> started,
-            Runnable upload) {
+            Consumer<String> upload) {
         ShareGate.Decision d;
         try {
             d = server.shares().decide(req, rawPath, isUpload);
@@ -79,7 +80,7 @@ final class ShareStage {
             return;
         }
         if (isUpload) {
-            upload.run();
+            upload.accept(d.token() == null ? null : d.token().id());
         } else {
             started.accept(download(req, rawPath, d.token(), out, started, CLAIM_RETRIES));
         }

@@ -51,6 +51,12 @@ public final class BitsUploadEndpoint implements StreamingEndpoint {
 
     @Override
     public RequestBodySink start(HttpRequest req, String rawPath, ClientResponse out) {
+        return start(req, rawPath, null, out);
+    }
+
+    /** @param shareLinkId the id of the share link the request was admitted with, or null: sessions are bound to it */
+    @Override
+    public RequestBodySink start(HttpRequest req, String rawPath, String shareLinkId, ClientResponse out) {
         BitsPacketType type = BitsPacketType.parse(req.headers().get("BITS-Packet-Type"));
         if (type == null) {
             respond(out, req, Reply.fail(BitsError.INVALID_ARG, "missing or unknown BITS-Packet-Type"));
@@ -71,14 +77,14 @@ public final class BitsUploadEndpoint implements StreamingEndpoint {
         }
         switch (type) {
             case CREATE_SESSION -> answerLater(out, req,
-                    service.createSession(loc, req.headers().get("BITS-Supported-Protocols")));
+                    service.createSession(loc, req.headers().get("BITS-Supported-Protocols"), shareLinkId));
             case FRAGMENT -> {
                 FragmentRange range = FragmentRange.parse(req.headers().get(HttpHeaderNames.CONTENT_RANGE));
                 long length = HttpUtil.getContentLength(req, -1L);
-                return new FragmentSink(out, req, service.beginFragment(session, loc, range, length));
+                return new FragmentSink(out, req, service.beginFragment(session, loc, shareLinkId, range, length));
             }
-            case CLOSE_SESSION -> answerLater(out, req, service.closeSession(session, loc));
-            case CANCEL_SESSION -> answerLater(out, req, service.cancelSession(session, loc));
+            case CLOSE_SESSION -> answerLater(out, req, service.closeSession(session, loc, shareLinkId));
+            case CANCEL_SESSION -> answerLater(out, req, service.cancelSession(session, loc, shareLinkId));
             default -> respond(out, req, Reply.ok(Map.of()));
         }
         return null;

@@ -2,15 +2,14 @@ package dev.bitsbridge.proxy.upload;
 
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * What happens to one Fragment packet's body. Either the answer is already known (a gap, bytes
  * already held, an unknown session: {@link #immediate()}; the body is read and dropped), or the
  * body is appended to the session's spool, skipping the bytes the server already holds, one
- * buffer at a time: the next buffer is read from the client only after the previous one is on
- * disk, so memory stays bounded whatever the fragment size.
+ * buffer at a time: the next buffer is read from the client only after the previous one is
+ * written, so memory stays bounded whatever the fragment size. One writer per session at a time.
  *
  * <p>Threading: {@link #write} and {@link #finish} run their file work on the upload executor and
  * complete there. Buffer ownership: {@link #write} takes ownership of its buffer.
@@ -22,32 +21,27 @@ public final class FragmentWriter {
 
     private final UploadService service;
     private final UploadSession session;
-    private final FragmentRange range;
-    private final FileChannel spool;
     private final Reply immediate;
     private long skip;
     private long written;
     /** Spool bytes reserved for this fragment ({@link UploadQuotas}); given back once. */
     private final java.util.concurrent.atomic.AtomicLong reserved;
 
-    private FragmentWriter(UploadService service, UploadSession session, FragmentRange range, long skip,
-            FileChannel spool, Reply immediate, long reserved) {
+    private FragmentWriter(UploadService service, UploadSession session, long skip, Reply immediate,
+            long reserved) {
         this.service = service;
         this.session = session;
-        this.range = range;
         this.skip = skip;
-        this.spool = spool;
         this.immediate = immediate;
         this.reserved = new java.util.concurrent.atomic.AtomicLong(reserved);
     }
 
-    FragmentWriter(UploadService service, UploadSession session, FragmentRange range, long skip, FileChannel spool,
-            long reserved) {
-        this(service, session, range, skip, spool, null, reserved);
+    FragmentWriter(UploadService service, UploadSession session, long skip, long reserved) {
+        this(service, session, skip, null, reserved);
     }
 
     static FragmentWriter answer(Reply reply) {
-        return new FragmentWriter(null, null, null, 0, null, reply, 0);
+        return new FragmentWriter(null, null, 0, reply, 0);
     }
 
     private void release() {
@@ -74,7 +68,7 @@ public final class FragmentWriter {
                 }
                 if (data.isReadable()) {
                     written += data.readableBytes();
-                    service.append(spool, data.nioBuffers());
+                    service.append(session, data.nioBuffers());
                 }
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -84,26 +78,25 @@ public final class FragmentWriter {
         }, service.executor());
     }
 
-    /** The body is complete: persist, upload full parts, complete the object after its last byte. */
+    /** The body is complete: persist and acknowledge (full parts upload meanwhile), complete after the last byte. */
     public CompletableFuture<Reply> finish() {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return service.finishFragment(session, range, spool);
+                return service.finishFragment(session);
             } finally {
                 release();
             }
         }, service.executor());
     }
 
-    /** The client went away mid-body: what was written stays (it is valid), the file is closed. */
+    /**
+     * The client went away mid-body: what was written stays (it is valid), the file is closed (on
+     * an upload thread: the session's lock may be held by a step in progress).
+     */
     public void abandon() {
-        if (spool != null) {
+        if (session != null) {
             release();
-            try {
-                spool.close();
-            } catch (IOException e) {
-                // nothing more to do
-            }
+            CompletableFuture.runAsync(() -> service.abandon(session), service.executor());
         }
     }
 

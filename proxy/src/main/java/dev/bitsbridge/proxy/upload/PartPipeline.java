@@ -3,7 +3,6 @@ package dev.bitsbridge.proxy.upload;
 import dev.bitsbridge.proxy.upload.S3Uploader.ObjectHead;
 import dev.bitsbridge.proxy.upload.UpstreamFailures.During;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,12 +19,13 @@ import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
 /**
- * A session's bytes into S3, verified: cutting the spool into parts, the single PUT, and
- * completion. Nothing is recorded as done that S3's answer does not confirm:
+ * A session's bytes into S3, verified: the single PUT, and completion once every part is in (the
+ * parts themselves go up in the background, {@link PartUploader}). Nothing is recorded as done that
+ * S3's answer does not confirm:
  * <ul>
- *   <li>every part and single PUT carries Content-MD5, and the ETag S3 answers must be that MD5
- *       where it has the MD5 form (32 hex digits; SSE-KMS ETags do not, and are left to the checks
- *       below);</li>
+ *   <li>every part and single PUT carries Content-MD5 (computed while the bytes were spooled), and
+ *       the ETag S3 answers must be that MD5 where it has the MD5 form (32 hex digits; SSE-KMS
+ *       ETags do not, and are left to the checks below);</li>
  *   <li>after completion a HEAD must show the object with exactly the uploaded size, and its ETag
  *       must be what S3 makes of the parts (the MD5 of the part MD5s, "-N") or of a single PUT's
  *       bytes, where it has that form.</li>
@@ -33,16 +33,12 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  * A mismatch throws {@link NotVerified}; an object this session just wrote that fails the checks is
  * deleted first, so nothing is left looking complete.
  *
- * <p>Cutting parts reads them where they are in the spool file and writes the remainder to the next
- * spool file once per fragment (not once per part: a 96 MiB fragment is copied once, not twelve
- * times). Crash safety holds because {@link SpoolFiles#recover} rebuilds from the older file.
- *
  * <p>Blocking (file and S3 I/O); called with the session locked, on an upload thread.
  */
 final class PartPipeline {
 
     private static final Logger log = LoggerFactory.getLogger(PartPipeline.class);
-    private static final Pattern MD5 = Pattern.compile("[0-9a-f]{32}");
+    static final Pattern MD5 = Pattern.compile("[0-9a-f]{32}");
     private static final Pattern MULTIPART = Pattern.compile("[0-9a-f]{32}-[0-9]+");
 
     /** S3's answer does not match what was sent. */
@@ -62,48 +58,32 @@ final class PartPipeline {
 
     private final UploadSessionStore store;
     private final S3Uploader s3;
+    private final PartUploader uploader;
 
-    PartPipeline(UploadSessionStore store, S3Uploader s3) {
+    PartPipeline(UploadSessionStore store, S3Uploader s3, PartUploader uploader) {
         this.store = store;
         this.s3 = s3;
-    }
-
-    /** Uploads every full part the spool holds, unless it holds the object's last byte (completion does that). */
-    void cutFullParts(UploadSession s) throws IOException, NotVerified {
-        long base = s.partsBytes();
-        Path file = store.spool(s);
-        long size = Files.size(file);
-        if (base + size >= s.total()) {
-            return;
-        }
-        long offset = 0;
-        try {
-            while (size - offset >= s.partSize) {
-                uploadPart(s, file, offset, s.partSize);
-                offset += s.partSize;
-            }
-        } finally {
-            if (offset > 0) {
-                // The parts are recorded; the remainder moves to the spool file named by its offset.
-                SpoolFiles.writeTail(file, offset, SpoolFiles.file(store.dir(s), base + offset));
-                Files.deleteIfExists(file);
-            }
-        }
+        this.uploader = uploader;
     }
 
     /**
-     * All bytes are in: one PUT for an object that never needed a part, else the last part and
-     * CompleteMultipartUpload; then the object is checked. {@code ifNoneMatch} sends
+     * All bytes are in: one PUT for an object that fits one part, else the last part is sealed,
+     * every part's background upload waited for (lock released meanwhile), and
+     * CompleteMultipartUpload sent; then the object is checked. {@code ifNoneMatch} sends
      * {@code If-None-Match: *}. On {@link Completion#DONE} the session is completed (not saved).
+     * A part that failed transiently is tried once more here; if it fails again, its failure is
+     * thrown (the client retries the packet, and completion runs again).
      */
-    Completion complete(UploadSession s, boolean ifNoneMatch) throws IOException, NotVerified {
-        Path spool = store.spool(s);
-        long rest = Files.size(spool);
+    Completion complete(UploadSession s, boolean ifNoneMatch) throws IOException, NotVerified, InterruptedException {
+        SessionSpool sp = s.spool;
         try {
-            if (s.uploadId() == null) {
-                byte[] md5 = S3Uploader.md5(spool, 0, rest);
+            if (s.singlePut()) {
+                Path spool = SpoolFiles.file(store.dir(s), 0);
+                sp.sync();
+                long length = s.total();
+                byte[] md5 = sp.digestSoFar();
                 PutObjectResponse r = call("PutObject",
-                        () -> s3.put(s.location, spool, rest, base64(md5), ifNoneMatch));
+                        () -> s3.put(s.location, spool, length, base64(md5), ifNoneMatch));
                 String expected = HexFormat.of().formatHex(md5);
                 if (!etagAgrees(r.eTag(), expected, MD5)) {
                     deleteIfOurs(s, r.eTag());
@@ -113,13 +93,22 @@ final class PartPipeline {
                 verifyObject(s, r.eTag(), expected, MD5);
                 s.completed(r.eTag(), r.versionId());
             } else {
-                if (rest > 0) {
-                    uploadPart(s, spool, 0, rest);
-                    // The spool's bytes are now a part: an empty spool file starts where it ends.
-                    SpoolFiles.writeTail(spool, rest, SpoolFiles.file(store.dir(s), s.partsBytes()));
-                    Files.deleteIfExists(spool);
+                if (!sp.lastSealed) {
+                    uploader.submit(s, sp.sealLast(s));
+                }
+                PartUploader.throwIfPermanent(s);
+                uploader.retryFailed(s);
+                uploader.awaitPending(s, 0);
+                PartUploader.throwIfPermanent(s);
+                if (!sp.failed.isEmpty()) {
+                    throw sp.lastFailure; // transient: BITS resends, and completion runs again
                 }
                 List<UploadSession.Part> parts = s.parts();
+                if (parts.size() != s.lastPart() || parts.get(parts.size() - 1).number() != s.lastPart()) {
+                    // Only when the proxy is stopping (parts that end are no longer recorded): retried.
+                    throw new During("UploadPart", SdkException.create(parts.size() + " of " + s.lastPart()
+                            + " parts are recorded after all were uploaded", null));
+                }
                 CompleteMultipartUploadResponse r = call("CompleteMultipartUpload",
                         () -> s3.complete(s.location, s.uploadId(), parts, ifNoneMatch));
                 verifyObject(s, r.eTag(), multipartEtag(parts), MULTIPART);
@@ -134,26 +123,6 @@ final class PartPipeline {
             throw d;
         }
         return Completion.DONE;
-    }
-
-    /** Uploads {@code length} bytes of {@code file} from {@code offset} as the next part, checks and records it. */
-    private void uploadPart(UploadSession s, Path file, long offset, long length) throws IOException, NotVerified {
-        if (s.uploadId() == null) {
-            s.multipartStarted(call("CreateMultipartUpload", () -> s3.createMultipart(s.location)));
-            store.save(s);
-        }
-        byte[] md5 = S3Uploader.md5(file, offset, length);
-        int number = s.nextPartNumber();
-        String etag = call("UploadPart", () -> s3.uploadPart(s.location, s.uploadId(), number, file, offset, length,
-                base64(md5)));
-        String expected = HexFormat.of().formatHex(md5);
-        if (!etagAgrees(etag, expected, MD5)) {
-            // Not recorded: completion never names this part.
-            throw new NotVerified("S3 answered ETag " + etag + " for part " + number + " (" + length
-                    + " bytes), but their MD5 is " + expected + ": it did not store what was sent");
-        }
-        s.partUploaded(new UploadSession.Part(number, etag, length));
-        store.save(s);
     }
 
     /** HEAD the completed object: it must be there, with our size, and our ETag where S3's form applies. */

@@ -1,6 +1,7 @@
 package dev.bitsbridge.proxy.upload;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +12,11 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A session's spool: the bytes not yet in S3, in a file named by the object offset of its first
- * byte ({@code spool.<base>}). Cutting a part writes the remainder to a new file for the new base
- * before the old one is deleted, so after a crash at any point some spool file with a base at or
- * below what S3 confirmed exists, and {@link #recover} rebuilds a consistent spool from it.
- * Blocking file I/O; not thread-safe (the session's work is serialised).
+ * A session's spool files: the bytes not yet confirmed in S3, one file per part, named by the
+ * object offset of the part's first byte ({@code spool.<base>}). A part's file is deleted only after
+ * S3 confirmed the part and the session recorded it, so after a crash at any point every byte that
+ * was acknowledged is in a recorded part or a spool file ({@link SessionRecovery} walks them).
+ * Blocking file I/O; stateless.
  */
 final class SpoolFiles {
 
@@ -46,36 +47,23 @@ final class SpoolFiles {
         return out;
     }
 
-    /**
-     * Makes {@code spool.<confirmed>} the only spool file, from the newest file whose base is at or
-     * below {@code confirmed} (dropping the bytes S3 already holds). Returns its length, or -1 if no
-     * usable file exists (the bytes between are lost: the session must restart).
-     */
-    static long recover(Path dir, long confirmed) throws IOException {
-        List<Long> bases = bases(dir);
-        long best = -1;
-        for (long b : bases) {
-            if (b <= confirmed) {
-                best = b;
+    /** Adds {@code length} bytes of {@code file} from {@code offset} to {@code md} (streamed, 64 KiB at a time). */
+    static void digest(Path file, long offset, long length, java.security.MessageDigest md) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            long pos = offset;
+            long end = offset + length;
+            while (pos < end) {
+                buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+                int n = in.read(buf, pos);
+                if (n < 0) {
+                    throw new IOException(file.getFileName() + " is shorter than expected");
+                }
+                buf.flip();
+                md.update(buf);
+                pos += n;
             }
         }
-        if (best < 0) {
-            return -1;
-        }
-        Path src = file(dir, best);
-        long length = Files.size(src);
-        if (best + length < confirmed) {
-            return -1;
-        }
-        if (best < confirmed) {
-            writeTail(src, confirmed - best, file(dir, confirmed));
-        }
-        for (long b : bases) {
-            if (b != confirmed) {
-                Files.deleteIfExists(file(dir, b));
-            }
-        }
-        return Files.size(file(dir, confirmed));
     }
 
     /** Writes the bytes of {@code src} from {@code offset} on to {@code dst}, durably, atomically. */

@@ -5,14 +5,12 @@ import dev.bitsbridge.proxy.upload.PartPipeline.NotVerified;
 import dev.bitsbridge.proxy.upload.UpstreamFailures.During;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -23,12 +21,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * The BITS Upload Protocol on top of S3: sessions bound to the object they write, in-order
- * fragments spooled to disk, parts uploaded and verified by {@link PartPipeline} as soon as they
- * are full, and completion with {@code If-None-Match: *} so that the first upload of a key wins
+ * The BITS Upload Protocol on top of S3: sessions bound to the object they write (and to the share
+ * link that created them), in-order fragments spooled to disk and acknowledged once they are on
+ * it, parts uploaded and verified in the background by {@link PartUploader} as soon as they are
+ * full (a few at a time), and completion ({@link PartPipeline}) after the last byte once every part
+ * is in, with {@code If-None-Match: *} so that the first upload of a key wins
  * and an existing object is never overwritten (unless {@code --allow-overwrite}). Whether the
  * endpoint honours that header is probed first ({@link ConditionalWriteProbe}); where it does not,
  * uploads are refused rather than silently overwriting. Quotas bound the sessions, the spool and
@@ -37,7 +36,8 @@ import software.amazon.awssdk.core.exception.SdkException;
  * point.
  *
  * <p>Threading: protocol steps run on a small pool of upload threads (file and S3 I/O block); the
- * work of one session is serialised by locking the session. Futures complete on those threads.
+ * work of one session is serialised by locking the session (a step that waits for parts releases
+ * the lock while it waits). Futures complete on those threads.
  */
 public final class UploadService implements AutoCloseable {
 
@@ -51,11 +51,12 @@ public final class UploadService implements AutoCloseable {
      * writes (under {@code .bitsbridge/probe/}); quotas of 0 or less mean unlimited.
      */
     public record Settings(long partSize, long maxUploadSize, boolean allowOverwrite, Duration sessionTtl,
-            int maxSessions, long maxSpoolBytes, long maxFragmentSize, String bucket, String prefix) {
+            int maxSessions, long maxSpoolBytes, long maxFragmentSize, String bucket, String prefix,
+            int parallelism) {
 
-        /** Without quotas and probe location (tests). */
+        /** Without quotas and probe location (tests); 8 parts in flight per session (the default). */
         public Settings(long partSize, long maxUploadSize, boolean allowOverwrite, Duration sessionTtl) {
-            this(partSize, maxUploadSize, allowOverwrite, sessionTtl, 0, 0, 0, null, "");
+            this(partSize, maxUploadSize, allowOverwrite, sessionTtl, 0, 0, 0, null, "", 8);
         }
     }
 
@@ -67,6 +68,8 @@ public final class UploadService implements AutoCloseable {
     private final Clock clock;
     private final SessionRecovery recovery;
     private final PartPipeline parts;
+    private final PartUploader uploader;
+    private final SessionEnds ends;
     private final ConditionalWriteProbe probe;
     private final UploadQuotas quotas;
 
@@ -76,7 +79,7 @@ public final class UploadService implements AutoCloseable {
             throws IOException, java.security.GeneralSecurityException {
         Settings settings = new Settings(config.uploadPartSize(), config.maxUploadSize(), config.allowOverwrite(),
                 config.uploadSessionTtl(), config.maxUploadSessions(), config.maxSpoolBytes(),
-                config.maxFragmentSize(), config.bucket(), config.prefix());
+                config.maxFragmentSize(), config.bucket(), config.prefix(), config.uploadParallelism());
         return new UploadService(settings, new UploadSessionStore(config.stateDir()),
                 new S3Uploader(config, credentials, S3Uploader.trust(config.caBundle())), clock);
     }
@@ -87,7 +90,9 @@ public final class UploadService implements AutoCloseable {
         this.s3 = s3;
         this.clock = clock;
         this.recovery = new SessionRecovery(store, s3);
-        this.parts = new PartPipeline(store, s3);
+        this.uploader = new PartUploader(store, s3, settings.parallelism());
+        this.parts = new PartPipeline(store, s3, uploader);
+        this.ends = new SessionEnds(store, s3, uploader);
         this.quotas = new UploadQuotas(store, settings.maxSessions(), settings.maxSpoolBytes());
         this.probe = settings.bucket() == null ? null : new ConditionalWriteProbe(s3, settings.bucket(),
                 settings.prefix());
@@ -130,7 +135,8 @@ public final class UploadService implements AutoCloseable {
 
     // ---- Create-Session ----
 
-    public CompletableFuture<Reply> createSession(S3Location location, String supportedProtocols) {
+    /** @param shareLinkId the id of the share link the request came with, or null; the session is bound to it */
+    public CompletableFuture<Reply> createSession(S3Location location, String supportedProtocols, String shareLinkId) {
         if (supportedProtocols == null || !supportedProtocols.toLowerCase(Locale.ROOT).contains(PROTOCOL)) {
             return CompletableFuture.completedFuture(Reply.fail(BitsError.PROTOCOL_NOT_SUPPORTED,
                     "this server speaks BITS upload protocol " + PROTOCOL));
@@ -151,7 +157,7 @@ public final class UploadService implements AutoCloseable {
                     return Reply.fail(BitsError.FILE_EXISTS, "the object already exists and may not be overwritten");
                 }
                 String id = "{" + UUID.randomUUID().toString().toUpperCase(Locale.ROOT) + "}";
-                UploadSession s = new UploadSession(id, location, settings.partSize(), clock.instant());
+                UploadSession s = new UploadSession(id, location, settings.partSize(), clock.instant(), shareLinkId);
                 store.add(s);
                 log.info("upload session {} created for {}", dev.bitsbridge.proxy.state.LogIds.of("upload", id), location);
                 return Replies.created(PROTOCOL, id);
@@ -164,8 +170,11 @@ public final class UploadService implements AutoCloseable {
         });
     }
 
-    /** The session, if it exists and belongs to {@code location} (null: any); else the answer to give. */
-    private Object session(String sessionId, S3Location location) {
+    /**
+     * The session, if it exists and belongs to {@code location} (null: any) and, when a share link
+     * created it, to that link; else the answer to give.
+     */
+    private Object session(String sessionId, S3Location location, String shareLinkId) {
         UploadSession s = store.get(sessionId);
         if (s == null) {
             return Reply.fail(BitsError.SESSION_NOT_FOUND, "no such upload session");
@@ -173,6 +182,11 @@ public final class UploadService implements AutoCloseable {
         if (location != null && !s.location.equals(location)) {
             log.warn("upload session {} (for {}) was used on the URL of {}; refused", s.logId(), s.location, location);
             return Reply.fail(BitsError.WRONG_SESSION, "this upload session belongs to another URL");
+        }
+        if (s.shareLinkId != null && !Objects.equals(s.shareLinkId, shareLinkId)) {
+            // The link id is a capability's name: logged as the session's short hash only.
+            log.warn("upload session {} was used with another share link (or none); refused", s.logId());
+            return Reply.fail(BitsError.WRONG_SESSION, "this upload session belongs to another share link");
         }
         return s;
     }
@@ -184,8 +198,8 @@ public final class UploadService implements AutoCloseable {
      * {@link FragmentWriter}).
      */
     public CompletableFuture<FragmentWriter> beginFragment(String sessionId, S3Location location,
-            FragmentRange range, long contentLength) {
-        Object found = session(sessionId, location);
+            String shareLinkId, FragmentRange range, long contentLength) {
+        Object found = session(sessionId, location, shareLinkId);
         if (found instanceof Reply r) {
             return CompletableFuture.completedFuture(FragmentWriter.answer(r));
         }
@@ -207,34 +221,31 @@ public final class UploadService implements AutoCloseable {
                     log.error("upload session {}: {}", s.logId(), e.toString());
                     return FragmentWriter.answer(Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written"));
                 } catch (During e) {
-                    return FragmentWriter.answer(UpstreamFailures.reply(e.operation, e.cause));
+                    return FragmentWriter.answer(ends.upstreamFailed(s, e));
+                } catch (NotVerified e) {
+                    return FragmentWriter.answer(ends.notVerified(s, e));
                 }
             }
         });
     }
 
-    private FragmentWriter plan(UploadSession s, FragmentRange range) throws IOException {
-        switch (s.state()) {
-            case COMPLETED -> {
-                // A resent last fragment (its ack was lost): the object is there, ack it again.
-                return FragmentWriter.answer(range.total() == s.total() ? Replies.ack(s, s.total(), true)
-                        : Reply.fail(BitsError.INVALID_ARG, "this upload is already complete"));
-            }
-            case FAILED -> {
-                return FragmentWriter.answer(Reply.fail(s.failure(), s.failureMessage()));
-            }
-            case CANCELLED -> {
-                return FragmentWriter.answer(Reply.fail(BitsError.SESSION_NOT_FOUND, "the session was cancelled"));
-            }
-            default -> {
-            }
+    private FragmentWriter plan(UploadSession s, FragmentRange range) throws IOException, NotVerified {
+        if (!s.open()) {
+            // A resent last fragment of a completed upload (its ack was lost): the object is there.
+            return FragmentWriter.answer(s.state() == UploadSession.State.COMPLETED && range.total() != s.total()
+                    ? Reply.fail(BitsError.INVALID_ARG, "this upload is already complete") : SessionEnds.ended(s));
+        }
+        if (s.spool.writing) {
+            return FragmentWriter.answer(Reply.fail(BitsError.BUSY,
+                    "another fragment of this upload is being received; retry"));
         }
         if (s.needsReconcile()) {
-            Reply r = recovery.reconcile(s);
+            Reply r = recovery.reconcile(s, uploader);
             if (r != null) {
                 return FragmentWriter.answer(r);
             }
         }
+        PartUploader.throwIfPermanent(s);
         if (s.total() < 0) {
             long max = Math.min(settings.maxUploadSize() > 0 ? settings.maxUploadSize() : S3_MAX_OBJECT, S3_MAX_OBJECT);
             if (range.total() > max) {
@@ -246,7 +257,7 @@ public final class UploadService implements AutoCloseable {
         } else if (range.total() != s.total()) {
             return FragmentWriter.answer(Reply.fail(BitsError.INVALID_ARG, "the total size changed within the session"));
         }
-        long received = received(s);
+        long received = s.spool.received;
         if (received == s.total()) {
             // All bytes are in, yet the session is open: completing failed transiently (a 5xx
             // answered the last fragment, which the client now resends). Complete again.
@@ -265,34 +276,54 @@ public final class UploadService implements AutoCloseable {
         if (full != null) {
             return FragmentWriter.answer(full);
         }
-        FileChannel ch = FileChannel.open(store.spool(s), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        return new FragmentWriter(this, s, range, received - range.first(), ch, newBytes);
+        s.spool.writing = true;
+        return new FragmentWriter(this, s, received - range.first(), newBytes);
     }
 
-    private long received(UploadSession s) throws IOException {
-        return s.partsBytes() + Files.size(store.spool(s));
-    }
-
-    /** Appends body bytes to the spool (the fragment's body, after skipping bytes already held). */
-    void append(FileChannel ch, ByteBuffer[] buffers) throws IOException {
-        for (ByteBuffer b : buffers) {
-            while (b.hasRemaining()) {
-                ch.write(b);
+    /**
+     * Appends body bytes to the spool (the fragment's body, after skipping bytes already held);
+     * each full part is queued for its background upload.
+     */
+    void append(UploadSession s, ByteBuffer[] buffers) throws IOException {
+        synchronized (s) {
+            for (ByteBuffer b : buffers) {
+                s.spool.append(s, store, b, part -> uploader.submit(s, part));
             }
         }
     }
 
-    /** The fragment's body is in: make it durable, upload full parts, complete after the last byte. */
-    Reply finishFragment(UploadSession s, FragmentRange range, FileChannel ch) {
+    /** The client left mid-body: what was written stays (it is valid and counted); the file is closed. */
+    void abandon(UploadSession s) {
         synchronized (s) {
-            return answered(s, () -> {
-                ch.force(false);
-                ch.close();
+            s.spool.writing = false;
+            s.spool.closeFile();
+        }
+    }
+
+    /**
+     * The fragment's body is in: made durable, then acknowledged (the parts it filled upload in the
+     * background); after the last byte, the upload is completed instead. The ack waits only while
+     * more than twice {@code --upload-parallelism} parts are pending, which bounds the spool; a part
+     * that keeps failing is reported (503) once that many are held up.
+     */
+    Reply finishFragment(UploadSession s) {
+        synchronized (s) {
+            s.spool.writing = false;
+            return ends.answered(s, () -> {
+                s.spool.sync();
                 s.touched(clock.instant());
-                parts.cutFullParts(s);
-                long received = received(s);
+                PartUploader.throwIfPermanent(s);
+                long received = s.spool.received;
                 if (received < s.total()) {
-                    store.save(s);
+                    int most = 2 * uploader.parallelism();
+                    uploader.retryFailed(s);
+                    uploader.awaitPending(s, most);
+                    PartUploader.throwIfPermanent(s);
+                    SessionSpool sp = s.spool;
+                    if (!sp.failed.isEmpty() && sp.pending() + sp.failed.size() > most) {
+                        throw sp.lastFailure; // S3 keeps failing: the client backs off and resends
+                    }
+                    store.save(s); // also makes the new spool files' names durable (the folder is synced)
                     return Replies.ack(s, received, false);
                 }
                 return complete(s);
@@ -302,36 +333,11 @@ public final class UploadService implements AutoCloseable {
 
     /** {@link #complete}, with its failures turned into answers. Called with the session locked. */
     private Reply completeSafely(UploadSession s) {
-        return answered(s, () -> complete(s));
-    }
-
-    /** A step of a session's work that may fail on disk, in S3, or in S3's answer. */
-    private interface Step {
-        Reply run() throws IOException, NotVerified;
-    }
-
-    /** Runs {@code step}, its failures turned into the answers BITS gets. Called with the session locked. */
-    private Reply answered(UploadSession s, Step step) {
-        try {
-            return step.run();
-        } catch (IOException e) {
-            log.error("upload session {}: {}", s.logId(), e.toString());
-            return Reply.fail(BitsError.DISK_FULL, "the upload state cannot be written");
-        } catch (NotVerified e) {
-            return notVerified(s, e);
-        } catch (During e) {
-            return upstreamFailed(s, e);
-        }
-    }
-
-    /** A permanent refusal ends the session (every later packet is told the same); a transient one does not. */
-    private Reply upstreamFailed(UploadSession s, During e) {
-        Reply r = UpstreamFailures.reply(e.operation, e.cause);
-        return UpstreamFailures.permanent(e.cause) ? fail(s, r) : r;
+        return ends.answered(s, () -> complete(s));
     }
 
     /** All bytes are in: complete, verified; or discard this upload if the key was taken. */
-    private Reply complete(UploadSession s) throws IOException, NotVerified {
+    private Reply complete(UploadSession s) throws IOException, NotVerified, InterruptedException {
         if (parts.complete(s, !settings.allowOverwrite()) == PartPipeline.Completion.KEY_EXISTS) {
             return lostRace(s);
         }
@@ -339,38 +345,6 @@ public final class UploadService implements AutoCloseable {
         store.dropSpool(s);
         log.info("upload session {} completed {} ({} bytes, verified)", s.logId(), s.location, s.total());
         return Replies.ack(s, s.total(), true);
-    }
-
-    /** S3 stored something other than what was sent: the upload ends, permanently, and says why. */
-    private Reply notVerified(UploadSession s, NotVerified e) {
-        log.error("upload session {} for {}: {}", s.logId(), s.location, e.getMessage());
-        return fail(s, Reply.fail(BitsError.NOT_VERIFIED, "the upload could not be verified: " + e.getMessage()));
-    }
-
-    /** Ends the session with {@code reply} (every later packet gets it too); the multipart upload is aborted. */
-    private Reply fail(UploadSession s, Reply reply) {
-        if (!s.open()) {
-            return reply;
-        }
-        abortQuietly(s);
-        s.failed(reply.error(), reply.message());
-        try {
-            store.save(s);
-            store.dropSpool(s);
-        } catch (IOException io) {
-            log.error("upload session {}: {}", s.logId(), io.toString());
-        }
-        return reply;
-    }
-
-    private void abortQuietly(UploadSession s) {
-        if (s.uploadId() != null) {
-            try {
-                s3.abort(s.location, s.uploadId());
-            } catch (SdkException abortFailed) {
-                log.warn("upload session {}: abort failed: {}", s.logId(), UpstreamFailures.describe(abortFailed));
-            }
-        }
     }
 
     /** Another upload of the key completed first: this one is discarded, the object untouched. */
@@ -383,31 +357,45 @@ public final class UploadService implements AutoCloseable {
             return Replies.ack(s, s.total(), true);
         }
         log.info("upload session {}: {} already exists; discarding this upload", s.logId(), s.location);
-        return fail(s, Reply.fail(BitsError.FILE_EXISTS, "another upload of this object completed first"));
+        return ends.fail(s, Reply.fail(BitsError.FILE_EXISTS, "another upload of this object completed first"));
     }
 
     // ---- Close-Session and Cancel-Session ----
 
-    public CompletableFuture<Reply> closeSession(String sessionId, S3Location location) {
-        Object found = session(sessionId, location);
+    /**
+     * 200 once the object is in S3, verified. If all bytes are in but the upload is not complete
+     * (the last fragment's completion failed transiently, or is still waiting for parts), this
+     * completes it, waiting for the parts in flight; a part that failed again answers 503 and the
+     * client resends Close-Session.
+     */
+    public CompletableFuture<Reply> closeSession(String sessionId, S3Location location, String shareLinkId) {
+        Object found = session(sessionId, location, shareLinkId);
         if (found instanceof Reply r) {
             return CompletableFuture.completedFuture(r);
         }
         UploadSession s = (UploadSession) found;
         return async(() -> {
             synchronized (s) {
-                return switch (s.state()) {
-                    case COMPLETED -> Reply.ok(Map.of("BITS-Session-Id", s.id));
-                    case FAILED -> Reply.fail(s.failure(), s.failureMessage());
-                    case CANCELLED -> Reply.fail(BitsError.SESSION_NOT_FOUND, "the session was cancelled");
-                    case OPEN -> Reply.fail(BitsError.INVALID_ARG, "the upload is not complete");
-                };
+                Reply r = !s.open() ? SessionEnds.ended(s) : ends.answered(s, () -> {
+                    if (s.needsReconcile()) {
+                        Reply lost = recovery.reconcile(s, uploader);
+                        if (lost != null) {
+                            return lost;
+                        }
+                    }
+                    PartUploader.throwIfPermanent(s);
+                    if (s.total() < 0 || s.spool.received < s.total()) {
+                        return Reply.fail(BitsError.INVALID_ARG, "the upload is not complete");
+                    }
+                    return complete(s);
+                });
+                return r.error() != null ? r : Reply.ok(Map.of("BITS-Session-Id", s.id));
             }
         });
     }
 
-    public CompletableFuture<Reply> cancelSession(String sessionId, S3Location location) {
-        Object found = session(sessionId, location);
+    public CompletableFuture<Reply> cancelSession(String sessionId, S3Location location, String shareLinkId) {
+        Object found = session(sessionId, location, shareLinkId);
         if (found instanceof Reply r) {
             // Idempotent: cancelling what is gone is done.
             return CompletableFuture.completedFuture(r.error() == BitsError.SESSION_NOT_FOUND ? Reply.ok(Map.of()) : r);
@@ -416,7 +404,7 @@ public final class UploadService implements AutoCloseable {
         return async(() -> {
             synchronized (s) {
                 try {
-                    discard(s);
+                    ends.discard(s);
                     log.info("upload session {} cancelled", s.logId());
                     return Reply.ok(Map.of("BITS-Session-Id", s.id));
                 } catch (IOException e) {
@@ -426,27 +414,6 @@ public final class UploadService implements AutoCloseable {
                 }
             }
         });
-    }
-
-    private void discard(UploadSession s) throws IOException {
-        if (s.uploadId() != null && s.open()) {
-            try {
-                PartPipeline.call("AbortMultipartUpload", () -> {
-                    s3.abort(s.location, s.uploadId());
-                    return null;
-                });
-            } catch (During e) {
-                if (!UpstreamFailures.permanent(e.cause)) {
-                    throw e; // transient: the client retries the cancel
-                }
-                // The endpoint cannot abort (s3rver: 405): the parts stay unreferenced, but no
-                // object is ever made of them; the session ends here either way.
-                log.warn("upload session {}: S3 refused AbortMultipartUpload ({}); its parts stay in the bucket"
-                        + " until a lifecycle rule removes them", s.id, UpstreamFailures.describe(e.cause));
-            }
-        }
-        s.cancelled();
-        store.remove(s);
     }
 
     /** The reply of a completed session (for BITS upload-reply jobs), or null. */
@@ -464,7 +431,7 @@ public final class UploadService implements AutoCloseable {
                     continue;
                 }
                 try {
-                    discard(s);
+                    ends.discard(s);
                     log.info("upload session {} expired after {} idle", s.logId(), settings.sessionTtl());
                 } catch (IOException | RuntimeException e) {
                     log.warn("upload session {}: clean-up failed: {}", s.logId(), e.getMessage());
@@ -477,8 +444,11 @@ public final class UploadService implements AutoCloseable {
     public void close() {
         sweeper.shutdownNow();
         executor.shutdown();
+        uploader.close(); // parts cut short stay on disk, recorded nowhere: uploaded again after a restart
         try {
-            executor.awaitTermination(10, TimeUnit.SECONDS);
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                executor.shutdownNow(); // a step still waiting for parts that will not come
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -7,21 +7,25 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bitsbridge.proxy.s3.S3Location;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * One BITS upload session: which object it writes, how far it got, and its S3 multipart upload.
- * The bytes not yet in S3 sit in the session's spool file ({@link SpoolFiles}): they start where
- * the parts end. So the offset the server really holds is always
- * {@code parts' bytes + spool length}, which is what a crash recovers to (S3's ListParts,
- * or the recorded parts where the endpoint has no ListParts, being the truth for the parts).
+ * Part {@code n} always holds the object's bytes from {@code (n-1) * partSize}; the bytes of a part
+ * not yet confirmed by S3 sit in its spool file ({@link SpoolFiles}), which is deleted only after the
+ * part is recorded here. So every byte ever acknowledged is in a recorded part or a spool file, and
+ * a crash recovers to the contiguous run of both ({@link SessionRecovery}; S3's ListParts, or the
+ * recorded parts where the endpoint has no ListParts, being the truth for the parts). Parts are
+ * uploaded in parallel and confirmed in any order.
  *
  * <p>Changes go through named transitions ({@link #sized}, {@link #multipartStarted},
  * {@link #partUploaded}, {@link #completed}, {@link #failed}, {@link #cancelled}), each allowed only
  * from {@link State#OPEN}; the caller saves the session after each one.
  *
- * <p>Not thread-safe: {@link UploadService} serialises all work on a session (locks it).
+ * <p>Not thread-safe: all work on a session, the background part uploads' included, is serialised
+ * by locking the session object ({@link UploadService}, {@link PartUploader}); its {@link #spool}
+ * (the in-memory state of the spool and the parts in flight) is guarded by the same lock.
  */
 final class UploadSession {
 
@@ -43,10 +47,18 @@ final class UploadSession {
     final S3Location location;
     final long partSize;
     final Instant created;
+    /**
+     * The share link (token id) that created the session, or null: later packets must come with the
+     * same link (issue #15). Persisted; never logged (it names a capability).
+     */
+    final String shareLinkId;
+    /** What is in memory only: the spool being written and the parts in flight. */
+    final SessionSpool spool = new SessionSpool();
     private Instant lastActivity;
     private long total = -1;
     private String uploadId;
-    private final List<Part> parts = new ArrayList<>();
+    /** Confirmed parts by number; they may arrive out of order (uploads run in parallel). */
+    private final TreeMap<Integer, Part> parts = new TreeMap<>();
     private State state = State.OPEN;
     private String resultEtag;
     private String resultVersionId;
@@ -56,7 +68,12 @@ final class UploadSession {
     private boolean needsReconcile;
 
     UploadSession(String id, S3Location location, long partSize, Instant created) {
+        this(id, location, partSize, created, null);
+    }
+
+    UploadSession(String id, S3Location location, long partSize, Instant created, String shareLinkId) {
         this.id = id;
+        this.shareLinkId = shareLinkId;
         this.logId = dev.bitsbridge.proxy.state.LogIds.of("upload", id);
         this.location = location;
         this.partSize = partSize;
@@ -80,8 +97,33 @@ final class UploadSession {
         return uploadId;
     }
 
+    /** The confirmed parts in part-number order. */
     List<Part> parts() {
-        return Collections.unmodifiableList(parts);
+        return new ArrayList<>(parts.values());
+    }
+
+    boolean hasPart(int number) {
+        return parts.containsKey(number);
+    }
+
+    /** Where part {@code number} starts in the object. */
+    long base(int number) {
+        return (number - 1) * partSize;
+    }
+
+    /** The number of the part that holds the byte at {@code offset}. */
+    int partAt(long offset) {
+        return (int) (offset / partSize) + 1;
+    }
+
+    /** The number of the object's last part (the size must be known). */
+    int lastPart() {
+        return total <= 0 ? 1 : partAt(total - 1);
+    }
+
+    /** Whether the object goes up as one PUT (it fits one part) rather than a multipart upload. */
+    boolean singlePut() {
+        return total <= partSize;
     }
 
     Instant lastActivity() {
@@ -109,17 +151,10 @@ final class UploadSession {
         return failureMessage == null ? "another upload of this object completed first" : failureMessage;
     }
 
-    /** Bytes confirmed by S3 as parts: where the spool starts. */
-    long partsBytes() {
-        long sum = 0;
-        for (Part p : parts) {
-            sum += p.size();
-        }
-        return sum;
-    }
 
-    int nextPartNumber() {
-        return parts.size() + 1;
+    /** The in-memory state was given up (a cancel that failed): rebuild it from the spool and S3 first. */
+    void mustReconcile() {
+        needsReconcile = true;
     }
 
     // ---- transitions ----
@@ -145,21 +180,23 @@ final class UploadSession {
         this.uploadId = uploadId;
     }
 
-    /** S3 holds (and the proxy has verified) the next part. */
+    /** S3 holds (and the proxy has verified) a part; parts are confirmed in any order. */
     void partUploaded(Part part) {
         requireOpen();
-        if (part.number() != nextPartNumber()) {
-            throw new IllegalStateException("part " + part.number() + " out of order; expected " + nextPartNumber());
+        if (part.number() < 1 || part.number() > 10_000) {
+            throw new IllegalStateException("part " + part.number() + " is out of S3's range");
         }
-        parts.add(part);
+        parts.put(part.number(), part);
     }
 
-    /** After a restart: the contiguous run of parts S3 (or the record) confirms. */
+    /** After a restart: the parts S3 (or the record) confirms and the spool still needs. */
     void reconciled(List<Part> confirmed) {
         requireOpen();
         List<Part> copy = List.copyOf(confirmed); // may be a view of parts itself
         parts.clear();
-        parts.addAll(copy);
+        for (Part p : copy) {
+            parts.put(p.number(), p);
+        }
         needsReconcile = false;
     }
 
@@ -215,8 +252,9 @@ final class UploadSession {
         n.put("lastActivity", lastActivity.toString());
         n.put("total", total);
         n.put("uploadId", uploadId);
+        n.put("shareLinkId", shareLinkId);
         ArrayNode a = n.putArray("parts");
-        for (Part p : parts) {
+        for (Part p : parts.values()) {
             a.addObject().put("number", p.number()).put("etag", p.etag()).put("size", p.size());
         }
         n.put("state", state.name());
@@ -230,14 +268,14 @@ final class UploadSession {
     static UploadSession fromJson(JsonNode n) {
         UploadSession s = new UploadSession(n.path("id").asText(),
                 new S3Location(n.path("bucket").asText(), n.path("key").asText()),
-                n.path("partSize").asLong(), Instant.parse(n.path("created").asText()));
+                n.path("partSize").asLong(), Instant.parse(n.path("created").asText()), text(n, "shareLinkId"));
         s.lastActivity = Instant.parse(n.path("lastActivity").asText());
         s.total = n.path("total").asLong(-1);
         s.uploadId = text(n, "uploadId");
         for (JsonNode p : n.path("parts")) {
             // Records from before sizes were kept hold only full parts.
-            s.parts.add(new Part(p.path("number").asInt(), p.path("etag").asText(),
-                    p.path("size").asLong(s.partSize)));
+            Part part = new Part(p.path("number").asInt(), p.path("etag").asText(), p.path("size").asLong(s.partSize));
+            s.parts.put(part.number(), part);
         }
         s.state = State.valueOf(n.path("state").asText("OPEN"));
         s.resultEtag = text(n, "resultEtag");

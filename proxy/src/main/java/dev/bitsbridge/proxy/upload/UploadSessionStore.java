@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Upload sessions on disk: {@code <state-dir>/uploads/<id>/session.json} (replaced atomically) and
- * {@code spool} (the bytes not yet in S3). Everything a session needs to resume after a crash is
+ * the spool files (the bytes not yet in S3, one file per part: {@link SpoolFiles}). Everything a session needs to resume after a crash is
  * there or in S3 (ListParts). Thread-safe map; file work is done by the caller's thread.
  */
 final class UploadSessionStore {
@@ -60,15 +60,11 @@ final class UploadSessionStore {
         return root.resolve(s.id.replace("{", "").replace("}", ""));
     }
 
-    /** The current spool file: it starts where the parts confirmed by S3 end. */
-    Path spool(UploadSession s) {
-        return SpoolFiles.file(dir(s), s.partsBytes());
-    }
-
     void add(UploadSession s) throws IOException {
         StateFiles.ensureDir(dir(s));
-        Files.deleteIfExists(spool(s));
-        Files.createFile(spool(s));
+        Path first = SpoolFiles.file(dir(s), 0);
+        Files.deleteIfExists(first);
+        Files.createFile(first);
         save(s);
         sessions.put(key(s.id), s);
     }

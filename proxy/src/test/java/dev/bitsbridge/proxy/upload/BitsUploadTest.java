@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.server.BitsBridgeServer;
+import dev.bitsbridge.proxy.testing.Await;
 import dev.bitsbridge.proxy.testing.BitsUploadClient;
 import dev.bitsbridge.proxy.testing.BitsUploadClient.Answer;
 import dev.bitsbridge.proxy.testing.ProxyFixture;
@@ -154,7 +155,8 @@ class BitsUploadTest {
             String path = "/cancelled.bin";
             String session = c.createSession(path).header("BITS-Session-Id");
             assertEquals(200, c.fragment(path, session, data, 0, 6 * 1024 * 1024).status());
-            assertEquals(1, openMultipartUploads(), "a part was uploaded");
+            // Acknowledged once on disk; the part goes up in the background.
+            Await.until(Duration.ofSeconds(30), () -> openMultipartUploads() == 1, () -> "a part is being uploaded");
             assertEquals(200, c.cancel(path, session).status());
             assertEquals(0, openMultipartUploads(), "the multipart upload was aborted");
             assertTrue(!exists("cancelled.bin"));

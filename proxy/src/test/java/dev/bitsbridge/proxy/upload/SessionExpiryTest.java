@@ -32,13 +32,16 @@ class SessionExpiryTest {
                     Duration.ofDays(7)), store, new S3Uploader(config, s3.credentials(), null), clock);
             try {
                 S3Location loc = new S3Location("exp", "abandoned.bin");
-                String id = service.createSession(loc, UploadService.PROTOCOL).get().headers().get("BITS-Session-Id");
+                String id = service.createSession(loc, UploadService.PROTOCOL, null).get().headers().get("BITS-Session-Id");
                 byte[] data = new byte[6 * 1024 * 1024];
                 new Random(1).nextBytes(data);
-                FragmentWriter w = service.beginFragment(id, loc, new FragmentRange(0, data.length - 1, 20_000_000L),
+                FragmentWriter w = service.beginFragment(id, loc, null, new FragmentRange(0, data.length - 1, 20_000_000L),
                         data.length).get();
                 w.write(io.netty.buffer.Unpooled.wrappedBuffer(data)).get();
                 assertNull(w.finish().get().error());
+                // The part goes up in the background once the fragment is on disk.
+                dev.bitsbridge.proxy.testing.Await.until(Duration.ofSeconds(30),
+                        () -> store.get(id).parts().size() == 1, () -> "part 1 recorded");
                 assertEquals(1, s3.client().listMultipartUploads(r -> r.bucket("exp")).uploads().size());
                 Path dir = store.dir(store.get(id));
                 assertTrue(Files.exists(dir));

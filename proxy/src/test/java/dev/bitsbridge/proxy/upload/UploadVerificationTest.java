@@ -148,10 +148,13 @@ class UploadVerificationTest {
                 .willReturn(aResponse().withStatus(200).withHeader("ETag", "\"00112233445566778899aabbccddeeff\"")));
         try (BitsBridgeServer server = proxy(); BitsUploadClient c = new BitsUploadClient(server.port())) {
             String session = c.createSession("/k.bin").header("BITS-Session-Id");
+            // Acknowledged once on disk: part 1 goes up (and fails its check) in the background.
             Answer first = c.fragment("/k.bin", session, data, 0, (int) PART + 1);
-            assertNotVerified(server.port(), c, session, first, "part 1");
-            assertEquals(422, c.fragment("/k.bin", session, data, (int) PART + 1, data.length - (int) PART - 1)
-                    .status(), "the rest of the upload gets the same answer");
+            assertTrue(first.status() == 200 || first.status() == 422, first.headers().toString());
+            Answer last = c.fragment("/k.bin", session, data, (int) PART + 1, data.length - (int) PART - 1);
+            assertNotVerified(server.port(), c, session, last, "part 1");
+            assertEquals(422, c.fragment("/k.bin", session, data, 0, 1000).status(),
+                    "the rest of the upload gets the same answer");
         }
         wm.verify(0, postRequestedFor(urlPathEqualTo(KEY)).withQueryParam("uploadId", equalTo("U1")));
         wm.verify(deleteRequestedFor(urlPathEqualTo(KEY)).withQueryParam("uploadId", equalTo("U1")));
