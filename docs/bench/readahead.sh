@@ -70,7 +70,7 @@ NGINX
 nginx -p "$W" -c "$W/nginx.conf"
 export AWS_ACCESS_KEY_ID=benchkey AWS_SECRET_ACCESS_KEY=benchsecret AWS_REGION=us-east-1
 java -jar "$JAR" serve --bucket bench --endpoint "http://127.0.0.1:$PO" --path-style --port "$PB" \
-  --state-dir "$W/state" > "$W/bb.log" 2>&1 &
+  --state-dir "$W/state" --skip-checks > "$W/bb.log" 2>&1 &
 BB=$!; PIDS+=($BB)
 HOP="http://127.0.0.1:$PH/bench/big.bin"
 BBURL="http://127.0.0.1:$PB/big.bin"
@@ -79,7 +79,7 @@ CONTENDERS="nginx-hop bitsbridge nginx-hop bitsbridge"
 if [ -n "$BASELINE_JAR" ]; then
   PBB=$(port)
   java -jar "$BASELINE_JAR" serve --bucket bench --endpoint "http://127.0.0.1:$PO" --path-style --port "$PBB" \
-    --state-dir "$W/state-baseline" > "$W/bb-baseline.log" 2>&1 &
+    --state-dir "$W/state-baseline" --skip-checks > "$W/bb-baseline.log" 2>&1 &
   PIDS+=($!)
   BASEURL="http://127.0.0.1:$PBB/big.bin"
   wait_http "$BASEURL"

@@ -223,7 +223,7 @@ final class ServeOptions {
                 description = "More ranges than this in one request: the whole object is served (default: ${DEFAULT-VALUE}).")
         int maxRanges;
 
-        @Option(names = "--parallel-connections", paramLabel = "N", defaultValue = "8",
+        @Option(names = "--parallel-connections", paramLabel = "N", defaultValue = "16",
                 description = "Ranged GETs in flight per large download (a whole object, a range over twice"
                         + " --part-size, or the ranges after the current one of a client reading sequentially);"
                         + " 1 turns parallel downloads and read-ahead off (default: ${DEFAULT-VALUE}).")
@@ -233,7 +233,7 @@ final class ServeOptions {
                 description = "Bytes per ranged GET of a parallel download (default: ${DEFAULT-VALUE}).")
         long downloadPartSize;
 
-        @Option(names = "--read-ahead-memory", paramLabel = "SIZE", defaultValue = "64M", converter = SizeConverter.class,
+        @Option(names = "--read-ahead-memory", paramLabel = "SIZE", defaultValue = "128M", converter = SizeConverter.class,
                 description = "Bytes all parallel downloads and read-ahead together may hold ahead of their"
                         + " clients (default: ${DEFAULT-VALUE}).")
         long readAheadMemory;

@@ -175,9 +175,9 @@ public record ProxyConfig(
         private int uploadParallelism = 8;
         private boolean requireToken;
         private boolean shareSpentMarkers;
-        private int parallelConnections = 8;
+        private int parallelConnections = 16;
         private long partSize = 8L * 1024 * 1024;
-        private long readAheadMemory = 64L * 1024 * 1024;
+        private long readAheadMemory = 128L * 1024 * 1024;
         private SecurityConfig security = SecurityConfig.DEFAULTS;
         private CacheConfig cache = CacheConfig.OFF;
         private NetworkConfig network = NetworkConfig.DEFAULTS;

@@ -106,8 +106,8 @@ class WanBench {
                 curl(url(on));
                 bitsJob(on.port(), 8 * MIB);
             }
-            row("bitsbridge (defaults: 8 x 8 MiB, read-ahead)", "curl", runs, on, () -> curl(url(on)));
-            row("bitsbridge (defaults: 8 x 8 MiB, read-ahead)", "BITS-style job: HEAD + 8 MiB ranges, one connection",
+            row("bitsbridge (defaults: 16 x 8 MiB, read-ahead)", "curl", runs, on, () -> curl(url(on)));
+            row("bitsbridge (defaults: 16 x 8 MiB, read-ahead)", "BITS-style job: HEAD + 8 MiB ranges, one connection",
                     runs, on, () -> bitsJob(on.port(), 8 * MIB));
         } finally {
             on.stop(Duration.ZERO);
@@ -121,11 +121,11 @@ class WanBench {
             } finally {
                 off.stop(Duration.ZERO);
             }
-            BitsBridgeServer wide = proxy(s3, wan, b -> b.parallelConnections(16).readAheadMemory(128 * MIB));
+            BitsBridgeServer wide = proxy(s3, wan, b -> b.parallelConnections(8).readAheadMemory(64 * MIB));
             try {
-                row("bitsbridge --parallel-connections 16 --read-ahead-memory 128M", "curl", runs, wide,
+                row("bitsbridge --parallel-connections 8 --read-ahead-memory 64M (before 2026-12)", "curl", runs, wide,
                         () -> curl(url(wide)));
-                row("bitsbridge --parallel-connections 16 --read-ahead-memory 128M",
+                row("bitsbridge --parallel-connections 8 --read-ahead-memory 64M (before 2026-12)",
                         "BITS-style job: HEAD + 8 MiB ranges, one connection", runs, wide, () -> bitsJob(wide.port(), 8 * MIB));
             } finally {
                 wide.stop(Duration.ZERO);
