@@ -248,9 +248,14 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  java -jar cli/target/bitsbridge.jar share setup.exe --expires 10m --once --state-dir " + state
                 + " --base-url " + base.substring(0, base.length() - 1));
         out.println();
-        out.println("Watch transfers live: open " + base + "_bitsbridge/ in a browser and start a slow download");
-        out.println("(about a minute; metrics for Prometheus at " + base + "_bitsbridge/metrics):");
+        // The status page and metrics need the admin token; the page takes it from the URL's
+        // fragment, which never leaves the browser (security.md).
+        String admin = state.resolve("admin-token").toString();
+        out.println("Watch transfers live: open this in a browser and start a slow download (about a minute):");
+        out.println("  " + base + "_bitsbridge/#token=" + readAdminToken(state));
         out.println("  curl --limit-rate 1M -o big.iso " + base + "big.iso");
+        out.println("Metrics for Prometheus:");
+        out.println("  curl -H \"Authorization: Bearer $(cat " + admin + ")\" " + base + "_bitsbridge/metrics");
         out.println();
         out.println("Press Ctrl-C to stop.");
         out.flush();
@@ -298,5 +303,14 @@ public final class DemoCommand implements Callable<Integer> {
         byte[] b = new byte[bytes];
         new SecureRandom().nextBytes(b);
         return HexFormat.of().formatHex(b);
+    }
+
+    /** The admin token the server created in the demo's state folder (one line, owner-only). */
+    private static String readAdminToken(Path state) {
+        try {
+            return java.nio.file.Files.readString(state.resolve("admin-token")).strip();
+        } catch (java.io.IOException e) {
+            return "<contents of " + state.resolve("admin-token") + ">";
+        }
     }
 }

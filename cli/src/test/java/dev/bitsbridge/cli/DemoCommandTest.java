@@ -64,7 +64,16 @@ class DemoCommandTest {
             // Spent is recorded once the last byte is written, which may be just after the client read it.
             Await.value(Duration.ofSeconds(10), () -> http.send(HttpRequest.newBuilder(shared).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode(), s -> s == 410, "the one-time link spent");
-            assertTrue(guide.contains(base + "_bitsbridge/"), "the status page is named");
+            // The printed status page URL carries the admin token in its fragment: status.json
+            // answers with it, and the metrics command's token is the same file.
+            java.util.regex.Matcher page = java.util.regex.Pattern
+                    .compile(java.util.regex.Pattern.quote(base + "_bitsbridge/#token=") + "(\\S+)").matcher(guide);
+            assertTrue(page.find(), guide);
+            HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(base + "_bitsbridge/status.json"))
+                    .header("Authorization", "Bearer " + page.group(1)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, status.statusCode(), status.body());
+            assertTrue(guide.contains("Authorization: Bearer $(cat " + running.dir.resolve("state").resolve("admin-token")
+                    + ")\" " + base + "_bitsbridge/metrics"), guide);
             assertTrue(guide.contains("curl --limit-rate 1M -o big.iso " + base + "big.iso"), guide);
             HttpResponse<Void> bigHead = http.send(HttpRequest.newBuilder(URI.create(base + "big.iso"))
                     .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
