@@ -7,20 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bitsbridge.proxy.testing.RawHttp;
 import dev.bitsbridge.proxy.testing.S3Server;
 import dev.bitsbridge.proxy.testing.WanLink;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -40,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 @DisabledOnOs(OS.WINDOWS)
 class CacheCrashTest {
 
-    private static final Pattern SERVING = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)/");
 
     @Test
     void aProxyKilledMidFillRestartsWithOnlyGoodSlices(@TempDir Path state, @TempDir Path cache) throws Exception {
@@ -50,32 +44,34 @@ class CacheCrashTest {
                 WanLink wan = new WanLink("127.0.0.1", s3.endpoint().getPort(), Duration.ofMillis(40), 512 * 1024)) {
             s3.createBucket("crash");
             s3.put("crash", "big.bin", data);
-            Proc p1 = Proc.start(s3, wan.port(), state, cache);
-            try (RawHttp c = RawHttp.connect(p1.port)) {
+            ServeProcess p1 = ServeProcess.start(s3, "--bucket", "crash", "--endpoint", "http://127.0.0.1:" + wan.port(),
+                    "--state-dir", state.toString(), "--cache-dir", cache.toString(), "--cache-validity", "1h");
+            try (RawHttp c = RawHttp.connect(p1.port())) {
                 c.send(RawHttp.get("/big.bin"));
                 assertEquals(200, c.readHead().status());
                 assertTrue(c.readBody(new ByteArrayOutputStream(), 6 * 1024 * 1024));
                 // The client reads as fast as S3 fills its slice: that fill is in flight now.
                 assertTrue(count(cache, ".tmp") > 0, "a fill in flight");
-                p1.process.destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up
-                assertTrue(p1.process.waitFor(10, TimeUnit.SECONDS));
+                p1.process().destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up
+                assertTrue(p1.process().waitFor(10, TimeUnit.SECONDS));
             }
             long complete = count(cache, "-") - count(cache, ".tmp");
 
-            Proc p2 = Proc.start(s3, wan.port(), state, cache);
+            ServeProcess p2 = ServeProcess.start(s3, "--bucket", "crash", "--endpoint", "http://127.0.0.1:" + wan.port(),
+                    "--state-dir", state.toString(), "--cache-dir", cache.toString(), "--cache-validity", "1h");
             try {
                 assertEquals(0, count(cache, ".tmp"), "interrupted fills' files deleted at start");
-                RawHttp.Response r = RawHttp.exchange(p2.port, RawHttp.get("/big.bin"));
+                RawHttp.Response r = RawHttp.exchange(p2.port(), RawHttp.get("/big.bin"));
                 assertEquals(200, r.status());
                 assertArrayEquals(data, r.body(), "byte-exact after the crash");
-                String metrics = metrics(p2.port, state);
+                String metrics = metrics(p2.port(), state);
                 double hits = value(metrics, "bitsbridge_cache_hits_total");
                 assertTrue(complete > 0 && hits >= complete, "the " + complete + " complete slices served from disk: "
                         + hits + " hits");
                 assertEquals(0, value(metrics, "bitsbridge_cache_bypassed_total"));
             } finally {
-                p2.process.destroy();
-                p2.process.waitFor(30, TimeUnit.SECONDS);
+                p2.process().destroy();
+                p2.process().waitFor(30, TimeUnit.SECONDS);
             }
         }
     }
@@ -98,32 +94,5 @@ class CacheCrashTest {
     private static double value(String metrics, String series) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
-    }
-
-    /** A `bitsbridge serve --cache-dir` process and its port. */
-    private record Proc(Process process, int port) {
-        static Proc start(S3Server s3, int s3Port, Path state, Path cache) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), BitsBridgeCli.class.getName(),
-                    "serve", "--port", "0", "--bucket", "crash", "--endpoint", "http://127.0.0.1:" + s3Port,
-                    "--state-dir", state.toString(), "--cache-dir", cache.toString(), "--cache-validity", "1h"));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().put("AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY);
-            pb.environment().put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
-            pb.environment().put("AWS_REGION", "us-east-1");
-            Process p = pb.start();
-            BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            for (String line; (line = lines.readLine()) != null; ) {
-                Matcher m = SERVING.matcher(line);
-                if (m.find()) {
-                    Thread drain = new Thread(() -> lines.lines().forEach(l -> { }));
-                    drain.setDaemon(true);
-                    drain.start();
-                    return new Proc(p, Integer.parseInt(m.group(1)));
-                }
-            }
-            throw new IllegalStateException("the proxy did not start");
-        }
     }
 }

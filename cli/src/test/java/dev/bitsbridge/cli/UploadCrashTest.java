@@ -7,17 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bitsbridge.proxy.testing.BitsUploadClient;
 import dev.bitsbridge.proxy.testing.BitsUploadClient.Answer;
 import dev.bitsbridge.proxy.testing.S3Server;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -33,7 +26,6 @@ import software.amazon.awssdk.core.sync.ResponseTransformer;
 @DisabledOnOs(OS.WINDOWS)
 class UploadCrashTest {
 
-    private static final Pattern SERVING = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)/");
 
     @Test
     void uploadSurvivesSigkillAndCompletesByteExact(@TempDir Path state) throws Exception {
@@ -44,10 +36,11 @@ class UploadCrashTest {
         try (S3Server s3 = new S3Server()) {
             s3.createBucket("drop");
             String path = "/crash/big.bin";
-            Proc p1 = Proc.start(s3, state);
+            ServeProcess p1 = ServeProcess.start(s3, "--bucket", "drop", "--endpoint", s3.endpoint().toString(),
+                    "--state-dir", state.toString(), "--allow-upload");
             String session;
             int off = 0;
-            try (BitsUploadClient c = new BitsUploadClient(p1.port)) {
+            try (BitsUploadClient c = new BitsUploadClient(p1.port())) {
                 session = c.createSession(path).header("BITS-Session-Id");
                 while (off < data.length * 6L / 10) {
                     Answer a = c.fragment(path, session, data, off, Math.min(fragment, data.length - off));
@@ -55,11 +48,12 @@ class UploadCrashTest {
                     off = Integer.parseInt(a.header("BITS-Received-Content-Range"));
                 }
             }
-            p1.process.destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up
-            assertTrue(p1.process.waitFor(10, TimeUnit.SECONDS));
+            p1.process().destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up
+            assertTrue(p1.process().waitFor(10, TimeUnit.SECONDS));
 
-            Proc p2 = Proc.start(s3, state);
-            try (BitsUploadClient c = new BitsUploadClient(p2.port)) {
+            ServeProcess p2 = ServeProcess.start(s3, "--bucket", "drop", "--endpoint", s3.endpoint().toString(),
+                    "--state-dir", state.toString(), "--allow-upload");
+            try (BitsUploadClient c = new BitsUploadClient(p2.port())) {
                 // The client may think it is at any offset up to what it last saw acknowledged.
                 int resend = Math.max(0, off - fragment);
                 Answer a = c.fragment(path, session, data, resend, Math.min(fragment, data.length - resend));
@@ -76,8 +70,8 @@ class UploadCrashTest {
                 }
                 assertEquals(200, c.close(path, session).status());
             } finally {
-                p2.process.destroy();
-                p2.process.waitFor(30, TimeUnit.SECONDS);
+                p2.process().destroy();
+                p2.process().waitFor(30, TimeUnit.SECONDS);
             }
             byte[] stored = s3.client().getObject(r -> r.bucket("drop").key("crash/big.bin"),
                     ResponseTransformer.toBytes()).asByteArray();
@@ -88,30 +82,4 @@ class UploadCrashTest {
         }
     }
 
-    /** A `bitsbridge serve --allow-upload` process and its port. */
-    private record Proc(Process process, int port) {
-        static Proc start(S3Server s3, Path state) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), BitsBridgeCli.class.getName(),
-                    "serve", "--port", "0", "--bucket", "drop", "--endpoint", s3.endpoint().toString(),
-                    "--state-dir", state.toString(), "--allow-upload"));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().put("AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY);
-            pb.environment().put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
-            pb.environment().put("AWS_REGION", "us-east-1");
-            Process p = pb.start();
-            BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            for (String line; (line = lines.readLine()) != null; ) {
-                Matcher m = SERVING.matcher(line);
-                if (m.find()) {
-                    Thread drain = new Thread(() -> lines.lines().forEach(l -> { }));
-                    drain.setDaemon(true);
-                    drain.start();
-                    return new Proc(p, Integer.parseInt(m.group(1)));
-                }
-            }
-            throw new IllegalStateException("the proxy did not start");
-        }
-    }
 }
