@@ -178,6 +178,8 @@ public final class BitsBridgeServer implements AutoCloseable {
         StreamingEndpoint uploadEndpoint = BitsUploadEndpoint.disabled();
         if (config.allowUpload()) {
             uploads = UploadService.create(config, credentialsProvider, clock);
+            metrics.gauge("bitsbridge.upload.parts.inflight", "BITS upload parts being sent to S3", uploads,
+                    UploadService::partsInFlight);
             ops.uploadsCheck(uploads::conditionalWrites);
             uploadEndpoint = new BitsUploadEndpoint(uploads, keyMapper);
             endpoints.add(new UploadEndpoints(uploads));

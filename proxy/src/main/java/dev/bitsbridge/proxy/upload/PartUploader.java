@@ -44,6 +44,8 @@ final class PartUploader implements AutoCloseable {
     private final ExecutorService pool;
     /** Stopped: a part that ends now is not recorded (another process may own the state by then). */
     private volatile boolean closed;
+    /** Parts of all sessions being sent to S3 now, for the metrics (sessions count their own under their lock). */
+    private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
 
     PartUploader(UploadSessionStore store, S3Uploader s3, int parallelism) {
         this.store = store;
@@ -60,6 +62,11 @@ final class PartUploader implements AutoCloseable {
         return parallelism;
     }
 
+    /** Parts of all sessions being sent to S3 now. */
+    int partsInFlight() {
+        return running.get();
+    }
+
     /** Queues a sealed part; it starts at once if the session has a free slot. Session locked. */
     void submit(UploadSession s, SealedPart part) {
         s.spool.queued.add(part);
@@ -71,10 +78,12 @@ final class PartUploader implements AutoCloseable {
         while (sp.inFlight < parallelism && !sp.queued.isEmpty() && sp.permanent == null && s.open() && !sp.stopping) {
             SealedPart p = sp.queued.poll();
             sp.inFlight++;
+            running.incrementAndGet();
             try {
                 pool.execute(() -> run(s, p));
             } catch (java.util.concurrent.RejectedExecutionException closing) {
                 sp.inFlight--;
+                running.decrementAndGet();
                 sp.failed.add(p);
                 sp.lastFailure = new During("UploadPart", SdkException.create("the proxy is stopping", null));
                 return;
@@ -154,6 +163,7 @@ final class PartUploader implements AutoCloseable {
         } catch (RuntimeException e) {
             failure = new During("UploadPart", SdkException.create(e.toString(), e));
         }
+        running.decrementAndGet();
         synchronized (s) {
             SessionSpool sp = s.spool;
             sp.inFlight--;

@@ -125,6 +125,11 @@ public final class UploadService implements AutoCloseable {
         return CompletableFuture.supplyAsync(work, executor);
     }
 
+    /** BITS upload parts being sent to S3 now, all sessions together (a metric). */
+    public int partsInFlight() {
+        return uploader.partsInFlight();
+    }
+
     /** Whether uploads are exactly-once here, for /_bitsbridge/ready and the log. */
     public String conditionalWrites() {
         if (settings.allowOverwrite()) {

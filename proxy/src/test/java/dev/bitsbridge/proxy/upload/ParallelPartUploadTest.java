@@ -97,6 +97,28 @@ class ParallelPartUploadTest {
                 .willReturn(aResponse().proxiedFrom(fx.s3().endpoint().toString()).withFixedDelay(delayMs)));
     }
 
+    /** One client for every scrape: one keep-alive connection, as a Prometheus server holds. */
+    static final java.net.http.HttpClient METRICS_CLIENT = java.net.http.HttpClient.newHttpClient();
+
+    /** The proxy's bitsbridge_upload_parts_inflight gauge, scraped as Prometheus would (admin token). */
+    int partsInFlight(int port) {
+        try {
+            String token = java.nio.file.Files.readString(state.resolve("admin-token")).strip();
+            java.net.http.HttpResponse<String> r = METRICS_CLIENT.send(
+                    java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_bitsbridge/metrics"))
+                            .header("Authorization", "Bearer " + token).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("(?m)^bitsbridge_upload_parts_inflight (\\S+)$").matcher(r.body());
+            if (!m.find()) {
+                throw new AssertionError("no bitsbridge_upload_parts_inflight in " + r.statusCode() + " " + r.body().lines().filter(l -> l.contains("upload")).toList());
+            }
+            return (int) Double.parseDouble(m.group(1));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** The most part uploads WireMock had open at once, from its journal (start and total time). */
     int mostPartsAtOnce() {
         List<long[]> spans = new ArrayList<>();
@@ -124,9 +146,27 @@ class ParallelPartUploadTest {
         byte[] data = random(8 * PART + 12_345, 1);
         slowParts(400);
         try (BitsBridgeServer server = proxy(2); BitsUploadClient c = new BitsUploadClient(server.port())) {
-            Answer last = c.upload("/par/parallel.bin", data, 3 * 1024 * 1024 + 7);
+            // What an operator sees meanwhile: bitsbridge_upload_parts_inflight, sampled from /metrics.
+            java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger(-1);
+            java.util.concurrent.atomic.AtomicBoolean uploading = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread sampler = new Thread(() -> {
+                while (uploading.get()) {
+                    most.accumulateAndGet(partsInFlight(server.port()), Math::max);
+                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // a scrape every 10 ms
+                }
+            });
+            sampler.start();
+            Answer last;
+            try {
+                last = c.upload("/par/parallel.bin", data, 3 * 1024 * 1024 + 7);
+            } finally {
+                uploading.set(false);
+                sampler.join();
+            }
             assertEquals(200, last.status(), last.headers().toString());
             assertTrue(last.header("BITS-Reply-URL") != null, "the last fragment's ack means the object is in S3");
+            assertEquals(2, most.get(), "the metric showed the two parts in flight, never more");
+            assertEquals(0, partsInFlight(server.port()), "and none once the object is complete");
         }
         assertArrayEquals(data, object("par/parallel.bin"));
         String etag = fx.s3().client().headObject(r -> r.bucket("par").key("par/parallel.bin")).eTag();
