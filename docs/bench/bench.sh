@@ -34,25 +34,8 @@ command -v gnuplot >/dev/null 2>&1 || echo "note: gnuplot not found (apt-get ins
 # The benchmark brings its own CA for the TLS origin; an inherited AWS_CA_BUNDLE would change
 # what bitsbridge trusts and makes rclone refuse plain-HTTP endpoints.
 unset AWS_CA_BUNDLE
-W=$(mktemp -d /tmp/bitsbridge-bench.XXXXXX)
-chmod 755 "$W"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null || true
-  sleep 1
-  rm -rf "$W"
-}
-trap cleanup EXIT
-
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_http() { # url expected-status
-  for _ in $(seq 200); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -r 0-0 "$1" 2>/dev/null || true)" = "$2" ] && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for $1"; exit 1
-}
+source "$HERE/lib.sh"
+bench_workdir bench
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "== preparing data in $W (${SIZE_MIB} MiB and 200 MiB objects)"
@@ -70,19 +53,7 @@ pid $W/nginx.pid;
 error_log $W/nginx-error.log;
 events { worker_connections 4096; }
 http {
-  types { application/octet-stream bin; }
-  default_type application/octet-stream;
-  sendfile on;
-  # No TCP_CORK (tcp_nopush): with it, nginx holds the last partial segment of every response
-  # until a delayed ACK comes back, and each 64 KiB range then takes ~44 ms whatever sits in front
-  # of the origin. S3 does not behave like that; the benchmark should measure the proxies.
-  tcp_nopush off;
-  keepalive_requests 1000000;
-  client_body_temp_path $W/nginx-tmp/body;
-  proxy_temp_path $W/nginx-tmp/proxy;
-  fastcgi_temp_path $W/nginx-tmp/fastcgi;
-  uwsgi_temp_path $W/nginx-tmp/uwsgi;
-  scgi_temp_path $W/nginx-tmp/scgi;
+$(nginx_http_basics)
   log_format conn '\$connection \$status';
   access_log off;
   # The origin: files laid out as bucket/key; it ignores SigV4 headers.

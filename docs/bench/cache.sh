@@ -18,27 +18,11 @@ DURATION=${DURATION:-15s}
 WARMUP=${WARMUP:-15}
 CLIENTS=${CLIENTS:-50}
 [ -f "$JAR" ] || { echo "no $JAR: build first with ./mvnw -B -q -o -DskipTests package"; exit 1; }
-W=$(mktemp -d /tmp/bitsbridge-cachebench.XXXXXX)
-chmod 755 "$W"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null || true
-  sleep 1
-  rm -rf "$W"
-}
-trap cleanup EXIT
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_http() {
-  for _ in $(seq 200); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -r 0-0 "$1" 2>/dev/null || true)" = 206 ] && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for $1"; exit 1
-}
+source "$HERE/lib.sh"
+bench_workdir cachebench
 mbps() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]) / 1e6:.1f}')" "$1" "$2"; }
 
-mkdir -p "$W/origin/bench" "$W/nginx-tmp" "$W/state" "$W/cache"
+mkdir -p "$W/origin/bench" "$W/state" "$W/cache"
 head -c $((SIZE_MIB * 1024 * 1024)) /dev/urandom > "$W/origin/bench/big.bin"
 head -c $((SIZE_MIB * 1024 * 1024)) /dev/urandom > "$W/origin/bench/fleet.bin"
 chmod -R a+rX "$W/origin"
@@ -49,15 +33,7 @@ pid $W/nginx.pid;
 error_log $W/nginx-error.log;
 events { worker_connections 4096; }
 http {
-  types { application/octet-stream bin; }
-  default_type application/octet-stream;
-  sendfile on;
-  keepalive_requests 1000000;
-  client_body_temp_path $W/nginx-tmp/body;
-  proxy_temp_path $W/nginx-tmp/proxy;
-  fastcgi_temp_path $W/nginx-tmp/fastcgi;
-  uwsgi_temp_path $W/nginx-tmp/uwsgi;
-  scgi_temp_path $W/nginx-tmp/scgi;
+$(nginx_http_basics)
   log_format bytes '\$body_bytes_sent';
   server { listen 127.0.0.1:$PO; root $W/origin; access_log $W/origin.log bytes; }
 }
