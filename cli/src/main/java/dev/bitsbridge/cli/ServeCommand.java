@@ -8,8 +8,10 @@ import dev.bitsbridge.cli.ServeOptions.Sharing;
 import dev.bitsbridge.cli.ServeOptions.Uploads;
 import dev.bitsbridge.cli.ServeOptions.Limits;
 import dev.bitsbridge.cli.ServeOptions.Cache;
+import dev.bitsbridge.cli.ServeOptions.Scale;
 import dev.bitsbridge.cli.ServeOptions.Operations;
 import dev.bitsbridge.proxy.config.CacheConfig;
+import dev.bitsbridge.proxy.config.SharedStateConfig;
 import dev.bitsbridge.proxy.config.ConfigException;
 import dev.bitsbridge.proxy.config.NetworkConfig;
 import dev.bitsbridge.proxy.config.ProxyRoutes;
@@ -76,6 +78,9 @@ public class ServeCommand implements Callable<Integer> {
 
     @ArgGroup(validate = false, heading = "%nShared disk cache (off unless --cache-dir; see docs/cache.md):%n", order = 6)
     final Cache cache = new Cache();
+
+    @ArgGroup(validate = false, heading = "%nScale-out (state in S3; see docs/scale-out.md):%n", order = 6)
+    final Scale scale = new Scale();
 
     @ArgGroup(validate = false, heading = "%nConfiguration and logs:%n", order = 6)
     final Operations operations = new Operations();
@@ -155,6 +160,8 @@ public class ServeCommand implements Callable<Integer> {
                 .requireToken(sharing.requireToken)
                 .shareSpentMarkers(sharing.spentMarkers)
                 .cache(CacheConfig.OFF.withDir(cache.dir).withMaxBytes(cache.size).withValidity(cache.validity))
+                .sharedState(SharedStateConfig.OFF.withBucket(scale.bucket).withPrefix(scale.prefix)
+                        .withValidity(scale.validity))
                 .security(SecurityConfig.DEFAULTS
                         .withAllowPrivateUpstream(presigned.allowPrivateUpstream)
                         .withMaxConnectionsPerClient(limits.maxConnectionsPerClient)

@@ -1,5 +1,6 @@
 package dev.bitsbridge.cli;
 
+import dev.bitsbridge.proxy.config.SharedStateConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -254,6 +255,25 @@ final class ServeOptions {
                 converter = DurationConverter.class,
                 description = "How long a cached object is served without asking S3 whether it changed; after it,"
                         + " one conditional request (default: ${DEFAULT-VALUE}).")
+        Duration validity;
+    }
+
+    static final class Scale {
+        @Option(names = "--state-bucket", paramLabel = "BUCKET",
+                description = "Keep links, share keys, one-time links and upload sessions in BUCKET, so several"
+                        + " instances behind a load balancer serve any request (docs/scale-out.md). Off unless set.")
+        String bucket;
+
+        @Option(names = "--state-prefix", paramLabel = "PREFIX", defaultValue = SharedStateConfig.DEFAULT_PREFIX,
+                description = "Key prefix of the state objects; instances sharing it are one cluster. Default:"
+                        + " ${DEFAULT-VALUE}")
+        String prefix;
+
+        @Option(names = "--state-validity", paramLabel = "DURATION", defaultValue = "10s",
+                converter = DurationConverter.class,
+                description = "How long an instance trusts its copy of shared state before reading it again: a"
+                        + " deleted link or a rotated share key reaches every instance within it"
+                        + " (default: ${DEFAULT-VALUE}).")
         Duration validity;
     }
 

@@ -54,12 +54,14 @@ public record ProxyConfig(
         long readAheadMemory,
         SecurityConfig security,
         CacheConfig cache,
-        NetworkConfig network) {
+        NetworkConfig network,
+        SharedStateConfig sharedState) {
 
     public ProxyConfig {
         security = security == null ? SecurityConfig.DEFAULTS : security;
         cache = cache == null ? CacheConfig.OFF : cache;
         network = network == null ? NetworkConfig.DEFAULTS : network;
+        sharedState = sharedState == null ? SharedStateConfig.OFF : sharedState;
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
         prefix = prefix == null ? "" : prefix;
@@ -133,6 +135,7 @@ public record ProxyConfig(
         b.security = security;
         b.cache = cache;
         b.network = network;
+        b.sharedState = sharedState;
         return b;
     }
 
@@ -181,6 +184,7 @@ public record ProxyConfig(
         private SecurityConfig security = SecurityConfig.DEFAULTS;
         private CacheConfig cache = CacheConfig.OFF;
         private NetworkConfig network = NetworkConfig.DEFAULTS;
+        private SharedStateConfig sharedState = SharedStateConfig.OFF;
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -248,6 +252,8 @@ public record ProxyConfig(
         public Builder cache(CacheConfig v) { cache = v; return this; }
         /** Forward proxies for upstream requests and the TLS listener; {@link NetworkConfig#DEFAULTS} unless set. */
         public Builder network(NetworkConfig v) { network = v; return this; }
+        /** Scale-out: state shared in S3 (docs/scale-out.md); {@link SharedStateConfig#OFF} unless set. */
+        public Builder sharedState(SharedStateConfig v) { sharedState = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, bucket, prefix, region, endpoint, pathStyle, accelerate,
@@ -256,7 +262,7 @@ public record ProxyConfig(
                     upstreamRetries, ioThreads, stateDir, urlVendor, urlVendorHeaders, allowUpstream, allowUpload,
                     allowOverwrite, maxUploadSize, uploadPartSize, uploadSessionTtl, maxUploadSessions, maxSpoolBytes,
                     maxFragmentSize, uploadParallelism, requireToken, shareSpentMarkers, parallelConnections, partSize,
-                    readAheadMemory, security, cache, network);
+                    readAheadMemory, security, cache, network, sharedState);
         }
     }
 }

@@ -39,7 +39,11 @@ public interface SharedState {
      */
     String replace(String name, byte[] body, String etag) throws IOException;
 
-    /** Deletes the object; absent is fine. */
+    /**
+     * Deletes the object; absent is fine. Not ordered against a concurrent {@link #replace} (which
+     * may bring it back): delete what nobody writes any more (an expired link, a finished
+     * session), or write a tombstone value where writers race.
+     */
     void delete(String name) throws IOException;
 
     /** The names under {@code prefix} (relative to the state prefix, like the names given). */

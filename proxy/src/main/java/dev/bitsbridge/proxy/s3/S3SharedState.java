@@ -1,0 +1,218 @@
+package dev.bitsbridge.proxy.s3;
+
+import dev.bitsbridge.proxy.config.ProxyConfig;
+import dev.bitsbridge.proxy.state.SharedState;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.TrustManagerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * {@link SharedState} as objects under {@code --state-bucket}/{@code --state-prefix}, with every
+ * compare-and-swap built on the one conditional write S3 APIs agree on: {@code PUT If-None-Match: *}.
+ * A logical object {@code name} is a series of generations {@code name/v000000000001},
+ * {@code /v000000000002}, ...; the current value is the highest generation (a LIST, then a GET;
+ * both strongly consistent on S3), its "etag" is its generation, and replacing generation {@code n}
+ * is creating {@code n+1}, which exactly one writer can do. {@code PUT If-Match} would save the
+ * LIST, but s3proxy checks it and writes in two steps: 8 threads incrementing a counter 80 times
+ * through it lost 38 increments (docs/compatibility.md); creation stays exact everywhere.
+ *
+ * <p>Generation 1 is kept while the object lives (it is what makes {@link #create} exact: a late
+ * creator's {@code v1} fails even after many replacements); every replacement deletes the
+ * generation before the one it read, so an object holds at most three generations. A 412 (another
+ * instance won) or 409 (S3's ConditionalRequestConflict) is reported as null; anything else is an
+ * {@link IOException} naming the operation and the key, never the body.
+ *
+ * <p>Requests per operation: get 2 (LIST + GET), create 2 (LIST + PUT), replace 1-2 (PUT, then a
+ * DELETE of the generation before), delete 1 + generations, list 1 per 1,000 keys.
+ *
+ * <p>Threading: thread-safe; every call blocks on S3 (the SDK's synchronous client). Owns its
+ * client: {@link #close} it.
+ */
+public final class S3SharedState implements SharedState, AutoCloseable {
+
+    private final S3Client s3;
+    private final String bucket;
+    private final String prefix;
+
+    public S3SharedState(S3Client s3, String bucket, String prefix) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.prefix = prefix;
+    }
+
+    /** A client for {@code config.sharedState()}: the proxy's endpoint, region, addressing and trust. */
+    public static S3SharedState create(ProxyConfig config, AwsCredentialsProvider credentials, TrustManagerFactory trust) {
+        String stateBucket = config.sharedState().bucket();
+        S3Client client = SdkS3Clients.create(config.toBuilder().bucket(stateBucket).build(), credentials, trust);
+        return new S3SharedState(client, stateBucket, config.sharedState().prefix());
+    }
+
+    @Override
+    public Versioned get(String name) throws IOException {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            long current = latest(name);
+            if (current == 0) {
+                return null;
+            }
+            byte[] body = read(key(name, current));
+            if (body != null) {
+                return new Versioned(body, tag(current));
+            }
+            // replaced and pruned between the LIST and the GET: look again
+        }
+        throw new IOException("shared state: s3://" + bucket + "/" + prefix + name + " changed five times while being read");
+    }
+
+    @Override
+    public String create(String name, byte[] body) throws IOException {
+        if (latest(name) != 0) {
+            return null;
+        }
+        return put(name, 1, body) ? tag(1) : null;
+    }
+
+    @Override
+    public String replace(String name, byte[] body, String etag) throws IOException {
+        long read = generation(etag);
+        if (!put(name, read + 1, body)) {
+            return null;
+        }
+        if (read - 1 > 1) {
+            try {
+                remove(key(name, read - 1));
+            } catch (IOException e) {
+                // garbage left for the next replacement or delete; the value is written
+            }
+        }
+        return tag(read + 1);
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        for (String k : keys(name + GEN)) {
+            remove(k);
+        }
+    }
+
+    @Override
+    public List<String> list(String under) throws IOException {
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        for (String k : keys(under)) {
+            int cut = k.lastIndexOf(GEN);
+            if (cut > 0 && k.length() - cut - GEN.length() == DIGITS) {
+                names.add(k.substring(prefix.length(), cut));
+            }
+        }
+        return new ArrayList<>(names);
+    }
+
+    private static final String GEN = "/v";
+    private static final int DIGITS = 12;
+
+    private String key(String name, long generation) {
+        return prefix + name + GEN + String.format(java.util.Locale.ROOT, "%012d", generation);
+    }
+
+    private static String tag(long generation) {
+        return "v" + generation;
+    }
+
+    private static long generation(String etag) {
+        try {
+            return Long.parseLong(etag.substring(1));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a generation of this store: " + etag, e);
+        }
+    }
+
+    /** The highest generation of {@code name}, 0 when it has none. */
+    private long latest(String name) throws IOException {
+        long max = 0;
+        for (String k : keys(name + GEN)) {
+            String digits = k.substring(k.length() - Math.min(k.length(), DIGITS));
+            try {
+                max = Math.max(max, Long.parseLong(digits));
+            } catch (NumberFormatException e) {
+                // not a generation
+            }
+        }
+        return max;
+    }
+
+    private List<String> keys(String under) throws IOException {
+        List<String> keys = new ArrayList<>();
+        try {
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + under)).contents()) {
+                keys.add(o.key());
+            }
+        } catch (SdkException e) {
+            throw failed("list", under, e);
+        }
+        return keys;
+    }
+
+    private byte[] read(String key) throws IOException {
+        try {
+            ResponseBytes<GetObjectResponse> r = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+            return r.asByteArray();
+        } catch (NoSuchKeyException e) {
+            return null;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return null;
+            }
+            throw failed("read", key, e);
+        } catch (SdkException e) {
+            throw failed("read", key, e);
+        }
+    }
+
+    /** Creates one generation; false when it exists (another writer won). */
+    private boolean put(String name, long generation, byte[] body) throws IOException {
+        String key = key(name, generation);
+        try {
+            s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*").contentType("application/json"),
+                    RequestBody.fromBytes(body));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
+            }
+            throw failed("write", key, e);
+        } catch (SdkException e) {
+            throw failed("write", key, e);
+        }
+    }
+
+    private void remove(String key) throws IOException {
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(key));
+        } catch (NoSuchKeyException e) {
+            // absent is fine
+        } catch (SdkException e) {
+            throw failed("delete", key, e);
+        }
+    }
+
+    private IOException failed(String what, String name, Exception e) {
+        String why = e instanceof S3Exception s && s.awsErrorDetails() != null
+                ? s.statusCode() + " " + s.awsErrorDetails().errorCode() : e.getClass().getSimpleName();
+        String key = name.startsWith(prefix) ? name : prefix + name;
+        return new IOException("shared state: could not " + what + " s3://" + bucket + "/" + key + ": " + why, e);
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+}
