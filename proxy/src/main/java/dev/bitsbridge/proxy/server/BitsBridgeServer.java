@@ -32,6 +32,7 @@ import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.state.AdminToken;
 import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
@@ -89,6 +90,8 @@ public final class BitsBridgeServer implements AutoCloseable {
     private UploadService uploads;
     private S3Client shareMarkersClient;
     private AdminToken adminToken;
+    /** Scale-out: the state every instance shares (docs/scale-out.md); null with one machine. */
+    private S3SharedState sharedState;
 
     /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
     public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
@@ -125,6 +128,10 @@ public final class BitsBridgeServer implements AutoCloseable {
                 min(config.upstreamTimeout(), Duration.ofSeconds(10)), Duration.ofSeconds(15));
         upstream.proxyRoutes(config.network().upstreamProxy());
         credentials = credentialsProvider == null ? null : new CredentialSource(credentialsProvider);
+        if (config.sharedState().enabled()) {
+            sharedState = S3SharedState.create(config, credentialsProvider,
+                    config.caBundle() == null ? null : TlsContexts.trustManagerFactory(config.caBundle()));
+        }
         // Credentials are fetched ahead only where they are surely needed: a proxy used for links
         // or a URL vendor may run without any, and should not warn about it at start.
         ProxyMetrics metrics = new ProxyMetrics();
@@ -382,6 +389,10 @@ public final class BitsBridgeServer implements AutoCloseable {
         }
         if (shareMarkersClient != null) {
             shareMarkersClient.close();
+        }
+        if (sharedState != null) {
+            sharedState.close();
+            sharedState = null;
         }
         if (uploads != null) {
             uploads.close();
