@@ -143,6 +143,10 @@ public final class BitsBridgeServer implements AutoCloseable {
             if (refused != null) {
                 sharedState.close();
                 sharedState = null;
+                upstream.close();
+                if (credentials != null) {
+                    credentials.close();
+                }
                 group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
                 throw new ConfigException("--state-bucket: " + refused);
             }
