@@ -26,14 +26,20 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * LIST, but s3proxy checks it and writes in two steps: 8 threads incrementing a counter 80 times
  * through it lost 38 increments (docs/compatibility.md); creation stays exact everywhere.
  *
- * <p>Generation 1 is kept while the object lives (it is what makes {@link #create} exact: a late
- * creator's {@code v1} fails even after many replacements); every replacement deletes the
- * generation before the one it read, so an object holds at most three generations. A 412 (another
- * instance won) or 409 (S3's ConditionalRequestConflict) is reported as null; anything else is an
+ * <p>Every generation is kept while the object lives: that is what makes each compare-and-swap
+ * exact. Generation 1 makes {@link #create} exact (a late creator's {@code v1} fails even after
+ * many replacements), and generation {@code n+1} can be created only once, by the one writer that
+ * read {@code n}. An earlier version deleted the generation before the one it read at each
+ * replacement (at most three kept); a writer stale by two generations then created a deleted
+ * generation again and was told it had won: 8 threads x 10 increments on a loaded machine lost 5
+ * of 80 ({@code S3SharedStateTest}). Objects replaced often (a one-time link's ledger: two
+ * generations per transfer, one per lease renewal) therefore grow a few hundred bytes per change
+ * until {@link #delete}; a LIST returns 1,000 keys per request. A 412 (another instance won) or
+ * 409 (S3's ConditionalRequestConflict) is reported as null; anything else is an
  * {@link IOException} naming the operation and the key, never the body.
  *
- * <p>Requests per operation: get 2 (LIST + GET), create 2 (LIST + PUT), replace 1-2 (PUT, then a
- * DELETE of the generation before), delete 1 + generations, list 1 per 1,000 keys.
+ * <p>Requests per operation: get 2 (LIST + GET; one more LIST per 1,000 generations), create 2
+ * (LIST + PUT), replace 1 (PUT), delete 1 + generations, list 1 per 1,000 keys.
  *
  * <p>Threading: thread-safe; every call blocks on S3 (the SDK's synchronous client). Owns its
  * client: {@link #close} it.
@@ -84,17 +90,9 @@ public final class S3SharedState implements SharedState, AutoCloseable {
     @Override
     public String replace(String name, byte[] body, String etag) throws IOException {
         long read = generation(etag);
-        if (!put(name, read + 1, body)) {
-            return null;
-        }
-        if (read - 1 > 1) {
-            try {
-                remove(key(name, read - 1));
-            } catch (IOException e) {
-                // garbage left for the next replacement or delete; the value is written
-            }
-        }
-        return tag(read + 1);
+        // No generation is ever deleted while the object lives: one deleted could be created
+        // again by a writer that read the one before it, and that writer would be told it won.
+        return put(name, read + 1, body) ? tag(read + 1) : null;
     }
 
     @Override
@@ -114,6 +112,61 @@ public final class S3SharedState implements SharedState, AutoCloseable {
             }
         }
         return new ArrayList<>(names);
+    }
+
+    /**
+     * Whether this store can work here, in one line for the operator, or null when it can: the
+     * state bucket is readable and writable under the prefix, and a {@code PUT If-None-Match: *}
+     * of an existing key is refused (every compare-and-swap rests on it; s3rver 3.7.1 ignores the
+     * header and overwrites). A probe object {@code probe/<random>} is written twice, read, and
+     * deleted: 4 requests.
+     */
+    public String probe() {
+        String key = prefix + "probe/" + java.util.UUID.randomUUID();
+        String where = "s3://" + bucket + "/" + prefix;
+        byte[] body = "bitsbridge shared-state probe\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try {
+            try {
+                s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), RequestBody.fromBytes(body));
+            } catch (SdkException e) {
+                return "the state bucket " + where + " cannot be written (" + why(e) + "): --state-bucket needs"
+                        + " s3:PutObject, s3:GetObject, s3:ListBucket and s3:DeleteObject on the prefix";
+            }
+            try {
+                s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), RequestBody.fromBytes(body));
+                return "the state bucket's endpoint ignores PUT If-None-Match: * (it overwrote an existing object):"
+                        + " shared state needs atomic conditional writes (AWS S3, MinIO, s3proxy do; s3rver does not)";
+            } catch (S3Exception e) {
+                if (e.statusCode() != 412 && e.statusCode() != 409) {
+                    return "the state bucket's endpoint refuses PUT If-None-Match: * (" + why(e) + "): shared state"
+                            + " needs atomic conditional writes";
+                }
+            } catch (SdkException e) {
+                return "the state bucket " + where + " cannot be written (" + why(e) + ")";
+            }
+            try {
+                if (read(key) == null) {
+                    return "the state bucket " + where + " does not return what was written to it";
+                }
+                remove(key);
+            } catch (IOException e) {
+                return "the state bucket " + where + " cannot be read or cleaned (" + why(e.getCause()) + "):"
+                        + " --state-bucket needs s3:GetObject and s3:DeleteObject on the prefix";
+            }
+            return null;
+        } finally {
+            try {
+                remove(key);
+            } catch (IOException | RuntimeException e) {
+                // best effort: a probe object left behind is harmless
+            }
+        }
+    }
+
+    private static String why(Throwable e) {
+        return e instanceof S3Exception s && s.awsErrorDetails() != null
+                ? s.statusCode() + " " + s.awsErrorDetails().errorCode()
+                : e == null ? "unknown" : e.getClass().getSimpleName();
     }
 
     private static final String GEN = "/v";
