@@ -16,6 +16,7 @@ import dev.bitsbridge.proxy.observe.ProxyMetrics;
 import dev.bitsbridge.proxy.observe.Readiness;
 import dev.bitsbridge.proxy.observe.TransferRegistry;
 import dev.bitsbridge.proxy.s3.CredentialSource;
+import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.S3Paths;
@@ -87,6 +88,8 @@ public final class BitsBridgeServer implements AutoCloseable {
     private ServerContext context;
     private ExecutorService stateExecutor;
     private UploadService uploads;
+    /** Scale-out ({@code --state-bucket}): the state every instance shares; null on one machine. */
+    private S3SharedState sharedState;
     private S3Client shareMarkersClient;
     private AdminToken adminToken;
 
@@ -125,6 +128,10 @@ public final class BitsBridgeServer implements AutoCloseable {
                 min(config.upstreamTimeout(), Duration.ofSeconds(10)), Duration.ofSeconds(15));
         upstream.proxyRoutes(config.network().upstreamProxy());
         credentials = credentialsProvider == null ? null : new CredentialSource(credentialsProvider);
+        if (config.sharedState().enabled()) {
+            sharedState = S3SharedState.create(config, credentialsProvider,
+                    config.caBundle() == null ? null : TlsContexts.trustManagerFactory(config.caBundle()));
+        }
         // Credentials are fetched ahead only where they are surely needed: a proxy used for links
         // or a URL vendor may run without any, and should not warn about it at start.
         ProxyMetrics metrics = new ProxyMetrics();
@@ -177,7 +184,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix());
         StreamingEndpoint uploadEndpoint = BitsUploadEndpoint.disabled();
         if (config.allowUpload()) {
-            uploads = UploadService.create(config, credentialsProvider, clock);
+            uploads = UploadService.create(config, credentialsProvider, clock, sharedState);
             metrics.gauge("bitsbridge.upload.parts.inflight", "BITS upload parts being sent to S3", uploads,
                     UploadService::partsInFlight);
             ops.uploadsCheck(uploads::conditionalWrites);
@@ -385,6 +392,10 @@ public final class BitsBridgeServer implements AutoCloseable {
         }
         if (uploads != null) {
             uploads.close();
+        }
+        if (sharedState != null) {
+            sharedState.close();
+            sharedState = null;
         }
         serverChannel = null;
     }
