@@ -16,7 +16,6 @@ import dev.bitsbridge.proxy.observe.ProxyMetrics;
 import dev.bitsbridge.proxy.observe.Readiness;
 import dev.bitsbridge.proxy.observe.TransferRegistry;
 import dev.bitsbridge.proxy.s3.CredentialSource;
-import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.S3Paths;
@@ -33,6 +32,7 @@ import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.state.AdminToken;
 import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
@@ -88,10 +88,10 @@ public final class BitsBridgeServer implements AutoCloseable {
     private ServerContext context;
     private ExecutorService stateExecutor;
     private UploadService uploads;
-    /** Scale-out ({@code --state-bucket}): the state every instance shares; null on one machine. */
-    private S3SharedState sharedState;
     private S3Client shareMarkersClient;
     private AdminToken adminToken;
+    /** Scale-out: the state every instance shares (docs/scale-out.md); null with one machine. */
+    private S3SharedState sharedState;
 
     /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
     public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
@@ -390,12 +390,12 @@ public final class BitsBridgeServer implements AutoCloseable {
         if (shareMarkersClient != null) {
             shareMarkersClient.close();
         }
-        if (uploads != null) {
-            uploads.close();
-        }
         if (sharedState != null) {
             sharedState.close();
             sharedState = null;
+        }
+        if (uploads != null) {
+            uploads.close();
         }
         serverChannel = null;
     }
