@@ -104,7 +104,7 @@ final class SharedUploads implements AutoCloseable {
     }
 
     private static String shortId(String hash) {
-        return hash.substring(0, 12);
+        return SharedSessions.logId(hash);
     }
 
     private static Reply stateFailed(IOException e) {

@@ -118,7 +118,8 @@ public final class UploadService implements AutoCloseable {
         this.quotas = new UploadQuotas(store, settings.maxSessions(), settings.maxSpoolBytes());
         this.probe = settings.bucket() == null ? null : new ConditionalWriteProbe(s3, settings.bucket(),
                 settings.prefix());
-        this.executor = Executors.newFixedThreadPool(4, daemon("bitsbridge-upload"));
+        // Shared mode: a fragment's finish waits on S3 (its spill and the record), not on a local fsync.
+        this.executor = Executors.newFixedThreadPool(mode == null ? 4 : 16, daemon("bitsbridge-upload"));
         this.shared = mode == null ? null : mode.start(settings, s3, quotas, executor, clock);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemon("bitsbridge-upload-sweeper"));
         sweeper.scheduleWithFixedDelay(this::sweep, 0, 1, TimeUnit.HOURS);
