@@ -18,6 +18,7 @@ import dev.bitsbridge.proxy.observe.ProxyMetrics;
 import dev.bitsbridge.proxy.observe.Readiness;
 import dev.bitsbridge.proxy.observe.TransferRegistry;
 import dev.bitsbridge.proxy.s3.CredentialSource;
+import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.S3Paths;
@@ -35,7 +36,6 @@ import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
-import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.state.AdminToken;
 import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
@@ -91,10 +91,10 @@ public final class BitsBridgeServer implements AutoCloseable {
     private ServerContext context;
     private ExecutorService stateExecutor;
     private UploadService uploads;
+    /** Scale-out ({@code --state-bucket}): the state every instance shares; null on one machine. */
+    private S3SharedState sharedState;
     private S3Client shareMarkersClient;
     private AdminToken adminToken;
-    /** Scale-out: the state every instance shares (docs/scale-out.md); null with one machine. */
-    private S3SharedState sharedState;
     /** Shared mode: the threads that wait on the state bucket (its reads and compare-and-swaps). */
     private ExecutorService sharedExecutor;
     private static final int SHARED_THREADS = 4;
@@ -210,10 +210,10 @@ public final class BitsBridgeServer implements AutoCloseable {
                     config.security().maxLinks(), config.security().linkMaxAge());
             endpoints.add(new LinkEndpoints(links, allowlist, downloads, caller, stateExecutor));
         }
-        KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix());
+        KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix()).hidingState(config.sharedState());
         StreamingEndpoint uploadEndpoint = BitsUploadEndpoint.disabled();
         if (config.allowUpload()) {
-            uploads = UploadService.create(config, credentialsProvider, clock);
+            uploads = UploadService.create(config, credentialsProvider, clock, sharedState);
             metrics.gauge("bitsbridge.upload.parts.inflight", "BITS upload parts being sent to S3", uploads,
                     UploadService::partsInFlight);
             ops.uploadsCheck(uploads::conditionalWrites);
@@ -462,12 +462,12 @@ public final class BitsBridgeServer implements AutoCloseable {
             }
             sharedExecutor = null;
         }
+        if (uploads != null) {
+            uploads.close();
+        }
         if (sharedState != null) {
             sharedState.close();
             sharedState = null;
-        }
-        if (uploads != null) {
-            uploads.close();
         }
         serverChannel = null;
     }
