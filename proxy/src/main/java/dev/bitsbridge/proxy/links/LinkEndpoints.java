@@ -45,13 +45,13 @@ public final class LinkEndpoints implements ProxyEndpoint {
     static final String LINKS = "/_bitsbridge/links";
     static final String SERVE = "/_bitsbridge/l/";
 
-    private final LinkStore store;
+    private final LinkRegistry store;
     private final UpstreamAllowlist allowlist;
     private final Downloads downloads;
     private final S3Caller caller;
     private final Executor stateExecutor;
 
-    public LinkEndpoints(LinkStore store, UpstreamAllowlist allowlist, Downloads downloads, S3Caller caller,
+    public LinkEndpoints(LinkRegistry store, UpstreamAllowlist allowlist, Downloads downloads, S3Caller caller,
             Executor stateExecutor) {
         this.store = store;
         this.allowlist = allowlist;
@@ -83,12 +83,14 @@ public final class LinkEndpoints implements ProxyEndpoint {
         }
         String id = rawPath.substring(LINKS.length() + 1);
         if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
-            Link l = store.get(id);
-            if (l == null) {
-                JsonResponses.error(out, BridgeError.NOT_FOUND, "no such link");
-            } else {
-                JsonResponses.send(out, HttpResponseStatus.OK, describe(l, out).toString());
-            }
+            found(store.find(id), out, l -> {
+                if (l == null) {
+                    JsonResponses.error(out, BridgeError.NOT_FOUND, "no such link");
+                } else {
+                    JsonResponses.send(out, HttpResponseStatus.OK, describe(l, out).toString());
+                }
+                return null;
+            });
         } else if (m.equals(HttpMethod.PUT)) {
             replace(req, id, body, out);
         } else if (m.equals(HttpMethod.DELETE)) {
@@ -109,17 +111,69 @@ public final class LinkEndpoints implements ProxyEndpoint {
         String rest = rawPath.substring(SERVE.length());
         int slash = rest.indexOf('/');
         String id = slash < 0 ? rest : rest.substring(0, slash);
-        Link l = store.get(id);
-        if (l == null) {
-            out.error(BridgeError.NO_SUCH_KEY, "no such link");
-            return null;
+        return found(store.find(id), out, l -> {
+            if (l == null) {
+                out.error(BridgeError.NO_SUCH_KEY, "no such link");
+                return null;
+            }
+            if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
+                out.error(BridgeError.METHOD_NOT_ALLOWED, "links serve GET and HEAD",
+                        new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, "GET, HEAD"));
+                return null;
+            }
+            return downloads.start(req, new LinkObjectSource(caller, l), out);
+        });
+    }
+
+    /**
+     * Continues with the link a lookup found: at once when it was known here (always on one
+     * machine), else on the event loop once the shared store has read it; the transfer started then
+     * is reached through the one returned now, so a client that leaves meanwhile cancels it.
+     */
+    private static Transfer found(CompletableFuture<Link> lookup, ClientResponse out,
+            java.util.function.Function<Link, Transfer> then) {
+        if (lookup.isDone() && !lookup.isCompletedExceptionally()) {
+            return then.apply(lookup.join());
         }
-        if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
-            out.error(BridgeError.METHOD_NOT_ALLOWED, "links serve GET and HEAD",
-                    new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, "GET, HEAD"));
-            return null;
+        LaterTransfer later = new LaterTransfer();
+        out.onLoop(lookup, (l, err) -> {
+            if (out.isDone() || out.headSent()) {
+                return; // the client went away meanwhile
+            }
+            Throwable cause = err == null ? null : SharedLinkStore.cause(err);
+            if (cause instanceof SharedLinkStore.BusyException) {
+                out.error(BridgeError.UPSTREAM_UNAVAILABLE, "too many link lookups at once; retry",
+                        new DefaultHttpHeaders().set(HttpHeaderNames.RETRY_AFTER, "1"));
+            } else if (cause != null) {
+                log.warn("cannot read a link from the state bucket: {}", cause.toString());
+                out.error(BridgeError.UPSTREAM_UNAVAILABLE, "the link store cannot be read; retry");
+            } else {
+                later.started(then.apply(l));
+            }
+        });
+        return later;
+    }
+
+    /** A transfer started after its request's handler returned (event loop only). */
+    private static final class LaterTransfer implements Transfer {
+        private Transfer inner;
+        private boolean cancelled;
+
+        void started(Transfer t) {
+            if (cancelled && t != null) {
+                t.cancel();
+            } else {
+                inner = t;
+            }
         }
-        return downloads.start(req, new LinkObjectSource(caller, l), out);
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            if (inner != null) {
+                inner.cancel();
+            }
+        }
     }
 
     private void create(HttpRequest req, ByteBuf body, ClientResponse out) {
@@ -205,8 +259,35 @@ public final class LinkEndpoints implements ProxyEndpoint {
 
     /** The listing: what {@code GET /_bitsbridge/links/<id>} says of each, plus the upstream's host and path. */
     private void list(ClientResponse out) {
+        if (!store.shared()) {
+            try {
+                list(store.list(), out);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e); // the local store does no I/O to list
+            }
+            return;
+        }
+        out.onLoop(CompletableFuture.supplyAsync(() -> {
+            try {
+                return store.list();
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, stateExecutor), (all, err) -> {
+            if (out.isDone() || out.headSent()) {
+                return;
+            }
+            if (err != null) {
+                log.warn("cannot list the links in the state bucket: {}", SharedLinkStore.cause(err).toString());
+                JsonResponses.error(out, BridgeError.UPSTREAM_UNAVAILABLE, "the link store cannot be read; retry");
+            } else {
+                list(all, out);
+            }
+        });
+    }
+
+    private void list(java.util.List<Link> all, ClientResponse out) {
         ObjectNode root = Json.mapper().createObjectNode();
-        java.util.List<Link> all = store.list();
         root.put("count", all.size());
         root.put("max", store.maxLinks());
         com.fasterxml.jackson.databind.node.ArrayNode arr = root.putArray("links");

@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: {@link #get} and {@link #list} are lock-free and do no I/O (event loops);
  * mutations are serialised by {@code this} and do file I/O: call them off the event loops.
  */
-public final class LinkStore {
+public final class LinkStore implements LinkRegistry {
 
     static final String LEGACY_FILE = "links.json";
     static final String DIR = "links";
@@ -85,12 +86,23 @@ public final class LinkStore {
         sweep();
     }
 
+    @Override
+    public CompletableFuture<Link> find(String id) {
+        return CompletableFuture.completedFuture(get(id));
+    }
+
+    @Override
+    public boolean shared() {
+        return false;
+    }
+
     public Link get(String id) {
         Link l = id == null ? null : links.get(id);
         return l == null || l.expiredAt(clock.instant()) ? null : l;
     }
 
     /** The links not expired, oldest first. */
+    @Override
     public List<Link> list() {
         Instant now = clock.instant();
         List<Link> out = new ArrayList<>();
@@ -107,15 +119,18 @@ public final class LinkStore {
         return list().size();
     }
 
+    @Override
     public int maxLinks() {
         return maxLinks;
     }
 
+    @Override
     public Duration maxAge() {
         return maxAge;
     }
 
     /** Why a registration's lifetime is refused, or null when it is fine (null: the default). */
+    @Override
     public String lifetimeRefusal(Duration lifetime) {
         if (lifetime == null || !lifetime.isNegative() && !lifetime.isZero() && lifetime.compareTo(maxAge) <= 0) {
             return null;
@@ -129,6 +144,7 @@ public final class LinkStore {
      * @param lifetime how long the link is kept, or null for {@code --link-max-age} after its last
      *        change; at most {@code --link-max-age}
      */
+    @Override
     public synchronized Link create(PresignedUrl url, String name, Duration lifetime)
             throws IOException, LimitReachedException {
         String refused = lifetimeRefusal(lifetime);
@@ -147,6 +163,7 @@ public final class LinkStore {
     }
 
     /** Replaces a link's upstream URL (and renews its expiry unless it named one); null if there is no such link. */
+    @Override
     public synchronized Link replace(String id, PresignedUrl url) throws IOException {
         Link old = get(id);
         if (old == null) {
@@ -158,6 +175,7 @@ public final class LinkStore {
         return l;
     }
 
+    @Override
     public synchronized boolean delete(String id) throws IOException {
         Link l = get(id);
         if (l == null) {
@@ -231,7 +249,7 @@ public final class LinkStore {
     }
 
     /** @param defaultExpiry for records without one (an earlier version's links.json) */
-    private static Link parse(JsonNode n, Instant defaultExpiry) {
+    static Link parse(JsonNode n, Instant defaultExpiry) {
         PresignedUrl url = PresignedUrl.parse(n.path("url").asText());
         String expires = n.path("link_expires").asText(null);
         return new Link(n.path("id").asText(), n.path("name").asText(), url, Instant.parse(n.path("created").asText()),
@@ -239,6 +257,11 @@ public final class LinkStore {
     }
 
     private void write(Link l) throws IOException {
+        StateFiles.write(fileOf(l.id()), json(l));
+    }
+
+    /** A link's record: its file here, its object in the state bucket ({@link SharedLinkStore}). */
+    static byte[] json(Link l) {
         ObjectNode n = Json.mapper().createObjectNode();
         n.put("version", 2);
         n.put("id", l.id());
@@ -247,7 +270,7 @@ public final class LinkStore {
         n.put("created", l.created().toString());
         n.put("link_expires", l.expires().toString());
         n.put("lifetime_given", l.lifetimeGiven());
-        StateFiles.write(fileOf(l.id()), (n.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+        return (n.toString() + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /** {@code links/<first 32 hex digits of SHA-256(id)>.json}. */
@@ -260,7 +283,7 @@ public final class LinkStore {
         }
     }
 
-    private static String newId() {
+    static String newId() {
         byte[] b = new byte[16];
         RANDOM.nextBytes(b);
         return HexFormat.of().formatHex(b);

@@ -10,6 +10,7 @@ import dev.bitsbridge.proxy.download.ObjectSource;
 import dev.bitsbridge.proxy.download.ReadAhead;
 import dev.bitsbridge.proxy.links.LinkEndpoints;
 import dev.bitsbridge.proxy.links.LinkStore;
+import dev.bitsbridge.proxy.links.SharedLinkStore;
 import dev.bitsbridge.proxy.links.UpstreamAllowlist;
 import dev.bitsbridge.proxy.observe.OpsEndpoints;
 import dev.bitsbridge.proxy.observe.ProxyMetrics;
@@ -24,6 +25,7 @@ import dev.bitsbridge.proxy.share.ShareEndpoints;
 import dev.bitsbridge.proxy.share.ShareGate;
 import dev.bitsbridge.proxy.share.ShareLinks;
 import dev.bitsbridge.proxy.share.ShareSecret;
+import dev.bitsbridge.proxy.share.SharedOnceLedger;
 import dev.bitsbridge.proxy.share.SpentLedger;
 import dev.bitsbridge.proxy.share.SpentMarkers;
 import java.time.Clock;
@@ -32,6 +34,7 @@ import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.state.AdminToken;
 import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
@@ -89,6 +92,11 @@ public final class BitsBridgeServer implements AutoCloseable {
     private UploadService uploads;
     private S3Client shareMarkersClient;
     private AdminToken adminToken;
+    /** Scale-out: the state every instance shares (docs/scale-out.md); null with one machine. */
+    private S3SharedState sharedState;
+    /** Shared mode: the threads that wait on the state bucket (its reads and compare-and-swaps). */
+    private ExecutorService sharedExecutor;
+    private static final int SHARED_THREADS = 4;
 
     /** @param credentialsProvider null for anonymous (unsigned) upstream requests */
     public BitsBridgeServer(ProxyConfig config, AwsCredentialsProvider credentialsProvider) {
@@ -125,6 +133,10 @@ public final class BitsBridgeServer implements AutoCloseable {
                 min(config.upstreamTimeout(), Duration.ofSeconds(10)), Duration.ofSeconds(15));
         upstream.proxyRoutes(config.network().upstreamProxy());
         credentials = credentialsProvider == null ? null : new CredentialSource(credentialsProvider);
+        if (config.sharedState().enabled()) {
+            sharedState = S3SharedState.create(config, credentialsProvider,
+                    config.caBundle() == null ? null : TlsContexts.trustManagerFactory(config.caBundle()));
+        }
         // Credentials are fetched ahead only where they are surely needed: a proxy used for links
         // or a URL vendor may run without any, and should not warn about it at start.
         ProxyMetrics metrics = new ProxyMetrics();
@@ -169,7 +181,17 @@ public final class BitsBridgeServer implements AutoCloseable {
                 config.bucket() == null ? null : addressing.bucketTarget(config.bucket()), config.bucket(), credentials);
         OpsEndpoints ops = new OpsEndpoints(transfers, metrics, readiness, version());
         endpoints.add(ops);
-        if (config.stateDir() != null) {
+        if (sharedState != null) {
+            // Threads, not one: each shared read or compare-and-swap is an S3 round trip.
+            sharedExecutor = Executors.newFixedThreadPool(SHARED_THREADS, r -> {
+                Thread t = new Thread(r, "bitsbridge-shared-state");
+                t.setDaemon(true);
+                return t;
+            });
+            endpoints.add(new LinkEndpoints(new SharedLinkStore(sharedState, sharedExecutor, clock,
+                    config.security().maxLinks(), config.security().linkMaxAge(), config.sharedState().validity()),
+                    allowlist, downloads, caller, sharedExecutor));
+        } else if (config.stateDir() != null) {
             LinkStore links = new LinkStore(StateFiles.ensureDir(config.stateDir()), clock,
                     config.security().maxLinks(), config.security().linkMaxAge());
             endpoints.add(new LinkEndpoints(links, allowlist, downloads, caller, stateExecutor));
@@ -184,8 +206,13 @@ public final class BitsBridgeServer implements AutoCloseable {
             uploadEndpoint = new BitsUploadEndpoint(uploads, keyMapper);
             endpoints.add(new UploadEndpoints(uploads));
         }
-        ShareGate shares = shareGate(keyMapper, downloads, endpoints);
-        adminToken = config.stateDir() == null ? AdminToken.ephemeral() : AdminToken.open(config.stateDir());
+        ShareGate shares;
+        if (sharedState != null) {
+            shares = sharedShareGate(keyMapper, downloads, endpoints);
+        } else {
+            shares = shareGate(keyMapper, downloads, endpoints);
+            adminToken = config.stateDir() == null ? AdminToken.ephemeral() : AdminToken.open(config.stateDir());
+        }
         context = new ServerContext(keyMapper, downloads, new ProxyEndpoints(version(), endpoints, config.allowUpload()),
                 uploadEndpoint, shares, new AdminGate(adminToken, config.requireToken()), transfers, metrics,
                 new dev.bitsbridge.proxy.http.PublicBase(config.publicHosts(), this::port, config.network().tls()));
@@ -280,6 +307,34 @@ public final class BitsBridgeServer implements AutoCloseable {
             }
         }));
         return new ShareGate(links, ledger, config.requireToken());
+    }
+
+    /**
+     * Scale-out: share keys and the admin token are the state bucket's (created by the first
+     * instance, read again every --state-validity), one-time links are claimed and counted there.
+     */
+    private ShareGate sharedShareGate(KeyMapper keyMapper, Downloads downloads, List<ProxyEndpoint> endpoints)
+            throws IOException {
+        ShareSecret secret = ShareSecret.shared(sharedState);
+        adminToken = AdminToken.shared(sharedState, config.stateDir());
+        AdminToken token = adminToken;
+        long every = config.sharedState().validity().toMillis();
+        ExecutorService io = sharedExecutor;
+        group.scheduleWithFixedDelay(() -> io.execute(() -> {
+            secret.refresh();
+            token.refresh();
+        }), every, every, TimeUnit.MILLISECONDS);
+        ShareLinks links = new ShareLinks(secret, clock);
+        endpoints.add(new ShareEndpoints(links, key -> {
+            try {
+                downloads.source("/" + S3Paths.encodeKey(key), keyMapper);
+                return true;
+            } catch (InvalidPathException e) {
+                return false;
+            }
+        }));
+        return new ShareGate(links, null, new SharedOnceLedger(sharedState, sharedExecutor, group, clock),
+                config.requireToken());
     }
 
     /** A proxy for the log: its address only, never its credentials. */
@@ -382,6 +437,20 @@ public final class BitsBridgeServer implements AutoCloseable {
         }
         if (shareMarkersClient != null) {
             shareMarkersClient.close();
+        }
+        if (sharedExecutor != null) {
+            sharedExecutor.shutdown();
+            try {
+                // Shared writes queued by the last responses (one-time link progress) reach S3.
+                sharedExecutor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sharedExecutor = null;
+        }
+        if (sharedState != null) {
+            sharedState.close();
+            sharedState = null;
         }
         if (uploads != null) {
             uploads.close();

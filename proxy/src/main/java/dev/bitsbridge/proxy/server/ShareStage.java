@@ -8,6 +8,7 @@ import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import dev.bitsbridge.proxy.share.ShareGate;
 import dev.bitsbridge.proxy.share.ShareLinks;
 import dev.bitsbridge.proxy.share.ShareToken;
+import dev.bitsbridge.proxy.share.SharedOnceLedger;
 import dev.bitsbridge.proxy.share.SpentLedger;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -39,6 +40,10 @@ final class ShareStage {
     private final ServerContext server;
     /** The one-time link the current transfer holds (released once the response ends). */
     private ShareToken onceClaim;
+    /** In a cluster: the shared claim the current transfer holds (released once the response ends). */
+    private SharedOnceLedger.Claim clusterClaim;
+    /** How often a busy one-time link of a cluster is tried again, 100 ms apart, before 409. */
+    private static final int CLUSTER_CLAIM_RETRIES = 5;
 
     ShareStage(ServerContext server) {
         this.server = server;
@@ -91,6 +96,10 @@ final class ShareStage {
         try {
             ObjectSource source = server.downloads().source(rawPath, server.keyMapper());
             boolean once = token != null && token.once();
+            if (once && server.shares().sharedLedger() != null) {
+                clusterDownload(req, source, token, out, started, CLUSTER_CLAIM_RETRIES);
+                return null;
+            }
             if (once) {
                 SpentLedger ledger = server.shares().ledger();
                 // A HEAD delivers nothing: it needs no claim (BITS sends one before its ranges).
@@ -114,6 +123,71 @@ final class ShareStage {
             out.error(BridgeError.INVALID_PATH, e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * A one-time link in a cluster (scale-out): the shared ledger is read and, for a GET, claimed
+     * off the event loop; the download starts here once the claim is held. A busy link is tried
+     * again {@code left} times, 100 ms apart (the holder's release may be a round trip away).
+     */
+    private void clusterDownload(HttpRequest req, ObjectSource source, ShareToken token, ClientResponse out,
+            Consumer<Transfer> started, int left) {
+        SharedOnceLedger ledger = server.shares().sharedLedger();
+        if (req.method().equals(HttpMethod.HEAD)) {
+            out.onLoop(ledger.spent(token), (spent, err) -> {
+                if (out.isDone() || out.headSent()) {
+                    return;
+                }
+                if (err != null) {
+                    unreadable(out, err);
+                } else if (spent) {
+                    refuse(out, ShareLinks.Refusal.SPENT);
+                } else {
+                    started.accept(server.downloads().start(req, source, out, true));
+                }
+            });
+            return;
+        }
+        out.onLoop(ledger.claim(token, size -> ShareGate.wanted(req, size)), (claim, err) -> {
+            if (err == null && claim.outcome() == SharedOnceLedger.Outcome.CLAIMED
+                    && (out.isDone() || out.headSent())) {
+                ledger.release(claim); // the client went away meanwhile: give the link back
+                return;
+            }
+            if (out.isDone() || out.headSent()) {
+                return;
+            }
+            if (err != null) {
+                unreadable(out, err);
+                return;
+            }
+            switch (claim.outcome()) {
+                case CLAIMED -> {
+                    clusterClaim = claim;
+                    out.trackDelivery(claim::delivered);
+                    started.accept(server.downloads().start(req, source, out, true));
+                }
+                case SPENT -> refuse(out, ShareLinks.Refusal.SPENT);
+                case OVER_BUDGET -> refuse(out, ShareLinks.Refusal.OVER_BUDGET);
+                default -> {
+                    if (left == 0) {
+                        out.error(BridgeError.LINK_BUSY, null);
+                    } else {
+                        out.ctx().executor().schedule(() -> {
+                            if (!out.isDone() && !out.headSent()) {
+                                clusterDownload(req, source, token, out, started, left - 1);
+                            }
+                        }, 100, TimeUnit.MILLISECONDS);
+                    }
+                }
+            }
+        });
+    }
+
+    private static void unreadable(ClientResponse out, Throwable err) {
+        log.warn("cannot read a one-time link's ledger in the state bucket: {}",
+                (err.getCause() != null ? err.getCause() : err).toString());
+        out.error(BridgeError.UPSTREAM_UNAVAILABLE, "cannot check whether this one-time link was used");
     }
 
     /**
@@ -144,6 +218,10 @@ final class ShareStage {
 
     /** The response ended (or the connection closed): a one-time link's claim is given back. */
     void responseEnded() {
+        if (clusterClaim != null) {
+            server.shares().sharedLedger().release(clusterClaim);
+            clusterClaim = null;
+        }
         if (onceClaim != null) {
             server.shares().ledger().end(onceClaim);
             onceClaim = null;

@@ -36,13 +36,28 @@ public final class ShareGate {
 
     private final ShareLinks links;
     private final SpentLedger ledger;
+    private final SharedOnceLedger shared;
     private final boolean requireToken;
 
     /** @param links null when the proxy has no state folder (no share links at all) */
     public ShareGate(ShareLinks links, SpentLedger ledger, boolean requireToken) {
+        this(links, ledger, null, requireToken);
+    }
+
+    /**
+     * A cluster's gate (scale-out): one-time links are claimed and counted in the shared ledger
+     * ({@code shared}) instead of {@code ledger}, which is null then.
+     */
+    public ShareGate(ShareLinks links, SpentLedger ledger, SharedOnceLedger shared, boolean requireToken) {
         this.links = links;
         this.ledger = ledger;
+        this.shared = shared;
         this.requireToken = requireToken;
+    }
+
+    /** The cluster's one-time-link ledger, or null on one machine. */
+    public SharedOnceLedger sharedLedger() {
+        return shared;
     }
 
     public static ShareGate open() {
@@ -75,6 +90,10 @@ public final class ShareGate {
             return new Decision(c.refusal(), c.token(), null);
         }
         ShareToken t = c.token();
+        if (t.once() && shared != null) {
+            // Spent where this instance saw it; else the shared ledger decides when the transfer claims it.
+            return new Decision(shared.spentHere(t) ? ShareLinks.Refusal.SPENT : null, t, null);
+        }
         if (t.once()) {
             if (ledger.spentHere(t)) {
                 return new Decision(ShareLinks.Refusal.SPENT, t, null);

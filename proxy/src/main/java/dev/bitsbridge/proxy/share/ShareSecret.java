@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.share;
 
+import dev.bitsbridge.proxy.state.SharedState;
 import dev.bitsbridge.proxy.state.StateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,13 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Thread-safe. A running server notices a rotated file: {@link #keys} re-reads it when its
  * modification time changed, looked at most once every two seconds.
+ *
+ * <p>Scale-out ({@link #shared}): the keys are the state bucket's {@code share/secret} (the same
+ * lines), created by the first instance or {@code bitsbridge share} ({@link SharedState#create}: racing
+ * creators agree on one), rotated with a compare-and-swap ({@link #rotate(SharedState, boolean)}),
+ * and read again by every instance every {@code --state-validity} ({@link #refresh}, from an I/O
+ * thread; {@link #keys} never does I/O then), so a link minted anywhere verifies everywhere and a
+ * rotation reaches every instance within {@code --state-validity}.
  */
 public final class ShareSecret {
 
@@ -31,16 +39,81 @@ public final class ShareSecret {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long RECHECK_NANOS = 2_000_000_000L;
 
+    /** The name of the shared keys in the state bucket. */
+    public static final String SHARED_NAME = "share/secret";
+
     private final Path file;
+    private final SharedState shared;
     private volatile List<byte[]> keys;
     private volatile FileTime loadedMtime;
     private volatile long checkedNanos;
 
     private ShareSecret(Path file, List<byte[]> keys, FileTime mtime) {
+        this(file, null, keys, mtime);
+    }
+
+    private ShareSecret(Path file, SharedState shared, List<byte[]> keys, FileTime mtime) {
         this.file = file;
+        this.shared = shared;
         this.keys = keys;
         this.loadedMtime = mtime;
         this.checkedNanos = System.nanoTime();
+    }
+
+    /** The cluster's keys (blocking: S3), created with a fresh key if there are none. */
+    public static ShareSecret shared(SharedState state) throws IOException {
+        return new ShareSecret(null, state, readOrCreate(state), null);
+    }
+
+    /**
+     * Reads the shared keys again (blocking: call from an I/O thread every {@code --state-validity}).
+     * A failed read keeps the keys in hand, as a half-written file does on one machine.
+     */
+    public void refresh() {
+        if (shared == null) {
+            return;
+        }
+        try {
+            keys = readOrCreate(shared);
+        } catch (IOException | RuntimeException e) {
+            // keep the keys we have
+        }
+    }
+
+    /**
+     * {@link #rotate(Path, boolean)} for a cluster: replaces {@code share/secret} with a
+     * compare-and-swap (a rotation racing another keeps one of them, never a mix).
+     */
+    public static void rotate(SharedState state, boolean keepPrevious) throws IOException {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            SharedState.Versioned v = state.get(SHARED_NAME);
+            List<byte[]> next = new ArrayList<>();
+            next.add(newKey());
+            if (keepPrevious && v != null) {
+                next.add(parse(v.body(), SHARED_NAME).get(0));
+            }
+            String written = v == null ? state.create(SHARED_NAME, format(next))
+                    : state.replace(SHARED_NAME, format(next), v.etag());
+            if (written != null) {
+                return;
+            }
+        }
+        throw new IOException("the shared share-link secret changed five times while being rotated; try again");
+    }
+
+    private static List<byte[]> readOrCreate(SharedState state) throws IOException {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            SharedState.Versioned v = state.get(SHARED_NAME);
+            if (v != null) {
+                return parse(v.body(), SHARED_NAME);
+            }
+            List<byte[]> fresh = List.of(newKey());
+            if (state.create(SHARED_NAME, format(fresh)) != null) {
+                return fresh;
+            }
+            // another instance created it first: read theirs
+        }
+        throw new IOException("the shared share-link secret was created and deleted while being read; try again");
     }
 
     /** Loads the keys in {@code stateDir}, creating the file with a fresh key if there is none. */
@@ -75,7 +148,7 @@ public final class ShareSecret {
     /** All keys that verify, the signing key first. */
     List<byte[]> keys() {
         long now = System.nanoTime();
-        if (now - checkedNanos > RECHECK_NANOS) {
+        if (file != null && now - checkedNanos > RECHECK_NANOS) {
             checkedNanos = now;
             try {
                 FileTime m = Files.getLastModifiedTime(file);
@@ -122,8 +195,12 @@ public final class ShareSecret {
     }
 
     private static List<byte[]> read(Path f) throws IOException {
+        return parse(Files.readAllBytes(f), f.toString());
+    }
+
+    private static List<byte[]> parse(byte[] content, Object f) throws IOException {
         List<byte[]> out = new ArrayList<>();
-        for (String line : Files.readAllLines(f, StandardCharsets.US_ASCII)) {
+        for (String line : new String(content, StandardCharsets.US_ASCII).split("\n")) {
             String t = line.strip();
             if (t.isEmpty() || t.startsWith("#")) {
                 continue;
