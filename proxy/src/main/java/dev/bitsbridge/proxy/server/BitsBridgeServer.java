@@ -17,6 +17,7 @@ import dev.bitsbridge.proxy.observe.ProxyMetrics;
 import dev.bitsbridge.proxy.observe.Readiness;
 import dev.bitsbridge.proxy.observe.TransferRegistry;
 import dev.bitsbridge.proxy.s3.CredentialSource;
+import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.S3Paths;
@@ -90,6 +91,8 @@ public final class BitsBridgeServer implements AutoCloseable {
     private ServerContext context;
     private ExecutorService stateExecutor;
     private UploadService uploads;
+    /** Scale-out ({@code --state-bucket}): the state every instance shares; null on one machine. */
+    private S3SharedState sharedState;
     private S3Client shareMarkersClient;
     private AdminToken adminToken;
     /** Scale-out: the state every instance shares (docs/scale-out.md); null with one machine. */
@@ -199,7 +202,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix());
         StreamingEndpoint uploadEndpoint = BitsUploadEndpoint.disabled();
         if (config.allowUpload()) {
-            uploads = UploadService.create(config, credentialsProvider, clock);
+            uploads = UploadService.create(config, credentialsProvider, clock, sharedState);
             metrics.gauge("bitsbridge.upload.parts.inflight", "BITS upload parts being sent to S3", uploads,
                     UploadService::partsInFlight);
             ops.uploadsCheck(uploads::conditionalWrites);
@@ -454,6 +457,10 @@ public final class BitsBridgeServer implements AutoCloseable {
         }
         if (uploads != null) {
             uploads.close();
+        }
+        if (sharedState != null) {
+            sharedState.close();
+            sharedState = null;
         }
         serverChannel = null;
     }

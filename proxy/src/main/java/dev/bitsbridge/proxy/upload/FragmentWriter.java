@@ -2,6 +2,7 @@ package dev.bitsbridge.proxy.upload;
 
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,35 +20,73 @@ public final class FragmentWriter {
     /** Marks an ack that completed the upload; the endpoint turns it into a BITS-Reply-URL. */
     static final String REPLY_MARKER = "X-Bitsbridge-Reply-Path";
 
-    private final UploadService service;
-    private final UploadSession session;
+    /**
+     * Where a fragment's new bytes go: the session's spool (local mode) or a shared-mode fragment
+     * ({@link SharedFragment}). Called on the upload executor, one call at a time.
+     */
+    interface Body {
+        /** Appends the bytes (after the skipped ones). */
+        void append(ByteBuffer[] buffers) throws IOException;
+
+        /** The body is complete: made durable, then the answer. */
+        Reply finish();
+
+        /** The client left mid-body. */
+        void abandon();
+    }
+
+    private final java.util.concurrent.Executor executor;
+    private final UploadQuotas quotas;
+    private final Body body;
     private final Reply immediate;
     private long skip;
     private long written;
     /** Spool bytes reserved for this fragment ({@link UploadQuotas}); given back once. */
     private final java.util.concurrent.atomic.AtomicLong reserved;
 
-    private FragmentWriter(UploadService service, UploadSession session, long skip, Reply immediate,
-            long reserved) {
-        this.service = service;
-        this.session = session;
+    private FragmentWriter(java.util.concurrent.Executor executor, UploadQuotas quotas, Body body, long skip,
+            Reply immediate, long reserved) {
+        this.executor = executor;
+        this.quotas = quotas;
+        this.body = body;
         this.skip = skip;
         this.immediate = immediate;
         this.reserved = new java.util.concurrent.atomic.AtomicLong(reserved);
     }
 
+    /** Local mode: into {@code session}'s spool. */
     FragmentWriter(UploadService service, UploadSession session, long skip, long reserved) {
-        this(service, session, skip, null, reserved);
+        this(service.executor(), service.quotas(), new Body() {
+            @Override
+            public void append(ByteBuffer[] buffers) throws IOException {
+                service.append(session, buffers);
+            }
+
+            @Override
+            public Reply finish() {
+                return service.finishFragment(session);
+            }
+
+            @Override
+            public void abandon() {
+                service.abandon(session);
+            }
+        }, skip, null, reserved);
+    }
+
+    /** Into {@code body}, after skipping {@code skip} bytes; {@code reserved} spool bytes are given back at the end. */
+    FragmentWriter(java.util.concurrent.Executor executor, UploadQuotas quotas, Body body, long skip, long reserved) {
+        this(executor, quotas, body, skip, null, reserved);
     }
 
     static FragmentWriter answer(Reply reply) {
-        return new FragmentWriter(null, null, 0, reply, 0);
+        return new FragmentWriter(null, null, null, 0, reply, 0);
     }
 
     private void release() {
         long r = reserved.getAndSet(0);
         if (r != 0) {
-            service.quotas().releaseSpool(r);
+            quotas.releaseSpool(r);
         }
     }
 
@@ -68,25 +107,25 @@ public final class FragmentWriter {
                 }
                 if (data.isReadable()) {
                     written += data.readableBytes();
-                    service.append(session, data.nioBuffers());
+                    body.append(data.nioBuffers());
                 }
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             } finally {
                 data.release();
             }
-        }, service.executor());
+        }, executor);
     }
 
     /** The body is complete: persist and acknowledge (full parts upload meanwhile), complete after the last byte. */
     public CompletableFuture<Reply> finish() {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return service.finishFragment(session);
+                return body.finish();
             } finally {
                 release();
             }
-        }, service.executor());
+        }, executor);
     }
 
     /**
@@ -94,9 +133,9 @@ public final class FragmentWriter {
      * an upload thread: the session's lock may be held by a step in progress).
      */
     public void abandon() {
-        if (session != null) {
+        if (body != null) {
             release();
-            CompletableFuture.runAsync(() -> service.abandon(session), service.executor());
+            CompletableFuture.runAsync(body::abandon, executor);
         }
     }
 

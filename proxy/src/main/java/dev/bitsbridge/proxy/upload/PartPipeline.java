@@ -39,7 +39,7 @@ final class PartPipeline {
 
     private static final Logger log = LoggerFactory.getLogger(PartPipeline.class);
     static final Pattern MD5 = Pattern.compile("[0-9a-f]{32}");
-    private static final Pattern MULTIPART = Pattern.compile("[0-9a-f]{32}-[0-9]+");
+    static final Pattern MULTIPART = Pattern.compile("[0-9a-f]{32}-[0-9]+");
 
     /** S3's answer does not match what was sent. */
     static final class NotVerified extends Exception {

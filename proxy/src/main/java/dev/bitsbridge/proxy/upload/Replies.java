@@ -20,16 +20,21 @@ final class Replies {
 
     /** A fragment's Ack: the next offset expected, and for the completing one where its reply is. */
     static Reply ack(UploadSession s, long received, boolean complete) {
+        return ack(s.id, received, complete);
+    }
+
+    /** A fragment's Ack for the session {@code id} (shared mode has no {@link UploadSession}). */
+    static Reply ack(String id, long received, boolean complete) {
         Map<String, String> h = new LinkedHashMap<>();
-        h.put("BITS-Session-Id", s.id);
+        h.put("BITS-Session-Id", id);
         h.put("BITS-Received-Content-Range", Long.toString(received));
         if (complete) {
-            h.put(FragmentWriter.REPLY_MARKER, replyPath(s));
+            h.put(FragmentWriter.REPLY_MARKER, replyPath(id));
         }
         return Reply.ok(h);
     }
 
-    static String replyPath(UploadSession s) {
-        return "/_bitsbridge/uploads/" + s.id.replace("{", "").replace("}", "") + "/reply";
+    static String replyPath(String id) {
+        return "/_bitsbridge/uploads/" + id.replace("{", "").replace("}", "") + "/reply";
     }
 }

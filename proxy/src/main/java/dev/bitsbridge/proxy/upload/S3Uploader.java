@@ -105,6 +105,30 @@ final class S3Uploader implements AutoCloseable {
         }, RequestBody.fromBytes(data));
     }
 
+    /**
+     * Shared mode: part {@code number} copied inside S3 from the whole object {@code source} (a spill),
+     * no bytes through the proxy; returns the ETag S3 answered (the caller checks it).
+     */
+    String copyPart(S3Location loc, String uploadId, int number, S3Location source) {
+        return s3.uploadPartCopy(r -> r.destinationBucket(loc.bucket()).destinationKey(loc.key()).uploadId(uploadId)
+                .partNumber(number).sourceBucket(source.bucket()).sourceKey(source.key()))
+                .copyPartResult().eTag();
+    }
+
+    /** Shared mode: a whole object (a spill) appended to {@code out}; returns its length. */
+    long download(S3Location loc, java.io.OutputStream out) throws IOException {
+        try (InputStream in = s3.getObject(r -> r.bucket(loc.bucket()).key(loc.key()))) {
+            return in.transferTo(out);
+        }
+    }
+
+    /** Shared mode: the keys under {@code prefix} (a session's spill objects), every page. */
+    List<String> list(String bucket, String prefix) {
+        List<String> keys = new ArrayList<>();
+        s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents().forEach(o -> keys.add(o.key()));
+        return keys;
+    }
+
     /** Deletes the object (a 404 is fine: it is gone either way). */
     void delete(S3Location loc) {
         try {

@@ -133,4 +133,21 @@ final class SessionEnds {
         s.cancelled();
         store.remove(s);
     }
+
+    /** Aborts the sessions idle since before {@code cutoff} and forgets finished ones (each locked in turn). */
+    void sweep(java.time.Instant cutoff, java.time.Duration ttl) {
+        for (UploadSession s : store.all()) {
+            synchronized (s) {
+                if (s.lastActivity().isAfter(cutoff)) {
+                    continue;
+                }
+                try {
+                    discard(s);
+                    log.info("upload session {} expired after {} idle", s.logId(), ttl);
+                } catch (IOException | RuntimeException e) {
+                    log.warn("upload session {}: clean-up failed: {}", s.logId(), e.getMessage());
+                }
+            }
+        }
+    }
 }

@@ -9,7 +9,6 @@ import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.util.Map;
 
 /**
  * {@code GET /_bitsbridge/uploads/<session>/reply}: the reply of a completed upload
@@ -34,12 +33,16 @@ public final class UploadEndpoints implements ProxyEndpoint {
     @Override
     public Transfer handle(HttpRequest request, String rawPath, ByteBuf body, ClientResponse out) {
         String id = rawPath.substring(PREFIX.length(), rawPath.length() - "/reply".length());
-        Map<String, Object> reply = service.reply(id);
-        if (reply == null) {
-            JsonResponses.error(out, BridgeError.NOT_FOUND, "no completed upload with that session id");
-        } else {
-            JsonResponses.send(out, HttpResponseStatus.OK, Json.mapper().valueToTree(reply).toString());
-        }
+        // In shared mode the session is read from S3: off the event loop, answered back on it.
+        out.onLoop(service.reply(id), (reply, err) -> {
+            if (err != null) {
+                JsonResponses.error(out, BridgeError.UPSTREAM_UNAVAILABLE, "the upload's state could not be read; retry");
+            } else if (reply == null) {
+                JsonResponses.error(out, BridgeError.NOT_FOUND, "no completed upload with that session id");
+            } else {
+                JsonResponses.send(out, HttpResponseStatus.OK, Json.mapper().valueToTree(reply).toString());
+            }
+        });
         return null;
     }
 }

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -72,19 +71,41 @@ public final class UploadService implements AutoCloseable {
     private final SessionEnds ends;
     private final ConditionalWriteProbe probe;
     private final UploadQuotas quotas;
+    /** Shared mode ({@code --state-bucket}): sessions in S3, any packet on any instance; null in local mode. */
+    private final SharedUploads shared;
 
     /** Uploads for a proxy in bucket mode; state under {@code config.stateDir()}, sessions timed by {@code clock}. */
     public static UploadService create(dev.bitsbridge.proxy.config.ProxyConfig config,
             software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials, Clock clock)
             throws IOException, java.security.GeneralSecurityException {
+        return create(config, credentials, clock, null);
+    }
+
+    /** @param sharedState the cluster's shared state ({@code --state-bucket}), or null: sessions in {@code --state-dir} */
+    public static UploadService create(dev.bitsbridge.proxy.config.ProxyConfig config,
+            software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials, Clock clock,
+            dev.bitsbridge.proxy.state.SharedState sharedState) throws IOException, java.security.GeneralSecurityException {
         Settings settings = new Settings(config.uploadPartSize(), config.maxUploadSize(), config.allowOverwrite(),
                 config.uploadSessionTtl(), config.maxUploadSessions(), config.maxSpoolBytes(),
                 config.maxFragmentSize(), config.bucket(), config.prefix(), config.uploadParallelism());
+        javax.net.ssl.TrustManagerFactory trust = S3Uploader.trust(config.caBundle());
+        SharedUploads.Mode mode = null;
+        if (sharedState != null) {
+            String stateBucket = config.sharedState().bucket();
+            mode = new SharedUploads.Mode(sharedState,
+                    new S3Uploader(config.toBuilder().bucket(stateBucket).build(), credentials, trust), stateBucket,
+                    config.sharedState().prefix(), config.stateDir().resolve("upload-fragments"));
+        }
         return new UploadService(settings, new UploadSessionStore(config.stateDir()),
-                new S3Uploader(config, credentials, S3Uploader.trust(config.caBundle())), clock);
+                new S3Uploader(config, credentials, trust), clock, mode);
     }
 
-    UploadService(Settings settings, UploadSessionStore store, S3Uploader s3, Clock clock) {
+    UploadService(Settings settings, UploadSessionStore store, S3Uploader s3, Clock clock) throws IOException {
+        this(settings, store, s3, clock, null);
+    }
+
+    UploadService(Settings settings, UploadSessionStore store, S3Uploader s3, Clock clock, SharedUploads.Mode mode)
+            throws IOException {
         this.settings = settings;
         this.store = store;
         this.s3 = s3;
@@ -97,6 +118,7 @@ public final class UploadService implements AutoCloseable {
         this.probe = settings.bucket() == null ? null : new ConditionalWriteProbe(s3, settings.bucket(),
                 settings.prefix());
         this.executor = Executors.newFixedThreadPool(4, daemon("bitsbridge-upload"));
+        this.shared = mode == null ? null : mode.start(settings, s3, quotas, executor, clock);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemon("bitsbridge-upload-sweeper"));
         sweeper.scheduleWithFixedDelay(this::sweep, 0, 1, TimeUnit.HOURS);
         if (probe != null && !settings.allowOverwrite()) {
@@ -154,6 +176,9 @@ public final class UploadService implements AutoCloseable {
                             + "; exactly-once cannot be guaranteed (start with --allow-overwrite to accept that a"
                             + " later upload replaces an object)");
                 }
+                if (shared != null) {
+                    return shared.create(location, shareLinkId);
+                }
                 Reply busy = quotas.sessionsFull();
                 if (busy != null) {
                     return busy;
@@ -204,11 +229,10 @@ public final class UploadService implements AutoCloseable {
      */
     public CompletableFuture<FragmentWriter> beginFragment(String sessionId, S3Location location,
             String shareLinkId, FragmentRange range, long contentLength) {
-        Object found = session(sessionId, location, shareLinkId);
+        Object found = shared != null ? null : session(sessionId, location, shareLinkId);
         if (found instanceof Reply r) {
             return CompletableFuture.completedFuture(FragmentWriter.answer(r));
         }
-        UploadSession s = (UploadSession) found;
         if (range == null || contentLength != range.length()) {
             return CompletableFuture.completedFuture(FragmentWriter.answer(Reply.fail(BitsError.INVALID_ARG,
                     "a fragment needs Content-Range: bytes a-b/total matching its Content-Length")));
@@ -218,6 +242,10 @@ public final class UploadService implements AutoCloseable {
             return CompletableFuture.completedFuture(FragmentWriter.answer(Reply.fail(BitsError.TOO_LARGE,
                     "fragments may be at most " + settings.maxFragmentSize() + " bytes (--max-fragment-size)")));
         }
+        if (shared != null) {
+            return async(() -> shared.beginFragment(sessionId, location, shareLinkId, range));
+        }
+        UploadSession s = (UploadSession) found;
         return async(() -> {
             synchronized (s) {
                 try {
@@ -374,6 +402,9 @@ public final class UploadService implements AutoCloseable {
      * client resends Close-Session.
      */
     public CompletableFuture<Reply> closeSession(String sessionId, S3Location location, String shareLinkId) {
+        if (shared != null) {
+            return async(() -> shared.close(sessionId, location, shareLinkId));
+        }
         Object found = session(sessionId, location, shareLinkId);
         if (found instanceof Reply r) {
             return CompletableFuture.completedFuture(r);
@@ -400,6 +431,9 @@ public final class UploadService implements AutoCloseable {
     }
 
     public CompletableFuture<Reply> cancelSession(String sessionId, S3Location location, String shareLinkId) {
+        if (shared != null) {
+            return async(() -> shared.cancel(sessionId, location, shareLinkId));
+        }
         Object found = session(sessionId, location, shareLinkId);
         if (found instanceof Reply r) {
             // Idempotent: cancelling what is gone is done.
@@ -421,34 +455,38 @@ public final class UploadService implements AutoCloseable {
         });
     }
 
-    /** The reply of a completed session (for BITS upload-reply jobs), or null. */
-    public Map<String, Object> reply(String idWithoutBraces) {
-        UploadSession s = store.get("{" + idWithoutBraces + "}");
-        return s == null ? null : s.replyDocument();
+    /** The reply of a completed session (for BITS upload-reply jobs), or null; fails if shared state cannot be read. */
+    public CompletableFuture<Map<String, Object>> reply(String idWithoutBraces) {
+        String id = "{" + idWithoutBraces + "}";
+        if (shared != null) {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return shared.reply(id);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, executor);
+        }
+        UploadSession s = store.get(id);
+        return CompletableFuture.completedFuture(s == null ? null : s.replyDocument());
     }
 
     /** Aborts sessions idle longer than the TTL and forgets finished ones after it. */
     void sweep() {
-        Instant cutoff = clock.instant().minus(settings.sessionTtl());
-        for (UploadSession s : store.all()) {
-            synchronized (s) {
-                if (s.lastActivity().isAfter(cutoff)) {
-                    continue;
-                }
-                try {
-                    ends.discard(s);
-                    log.info("upload session {} expired after {} idle", s.logId(), settings.sessionTtl());
-                } catch (IOException | RuntimeException e) {
-                    log.warn("upload session {}: clean-up failed: {}", s.logId(), e.getMessage());
-                }
-            }
+        if (shared != null) {
+            shared.sweep();
+            return;
         }
+        ends.sweep(clock.instant().minus(settings.sessionTtl()), settings.sessionTtl());
     }
 
     @Override
     public void close() {
         sweeper.shutdownNow();
         executor.shutdown();
+        if (shared != null) {
+            shared.close();
+        }
         uploader.close(); // parts cut short stay on disk, recorded nowhere: uploaded again after a restart
         try {
             if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
