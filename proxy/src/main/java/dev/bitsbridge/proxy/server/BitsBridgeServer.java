@@ -35,7 +35,6 @@ import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
-import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.state.AdminToken;
 import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
@@ -95,8 +94,6 @@ public final class BitsBridgeServer implements AutoCloseable {
     private S3SharedState sharedState;
     private S3Client shareMarkersClient;
     private AdminToken adminToken;
-    /** Scale-out: the state every instance shares (docs/scale-out.md); null with one machine. */
-    private S3SharedState sharedState;
     /** Shared mode: the threads that wait on the state bucket (its reads and compare-and-swaps). */
     private ExecutorService sharedExecutor;
     private static final int SHARED_THREADS = 4;
@@ -450,10 +447,6 @@ public final class BitsBridgeServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             sharedExecutor = null;
-        }
-        if (sharedState != null) {
-            sharedState.close();
-            sharedState = null;
         }
         if (uploads != null) {
             uploads.close();
