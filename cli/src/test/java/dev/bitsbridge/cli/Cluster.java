@@ -20,8 +20,8 @@ import java.util.stream.Stream;
  * configuration ({@link Nginx}). Objects are served from {@value #BUCKET}; the state lives in
  * {@value #STATE_BUCKET} under {@value #STATE_PREFIX}.
  *
- * <p>Meant to be shared by a test class's methods (start-up is most of the cost): a test that
- * kills an instance {@link #restart restarts} it before it ends. The instances run in small JVMs
+ * <p>Meant to be shared by a test class's methods (start-up is most of the cost); a test that
+ * kills an instance runs last in its class. The instances run in small JVMs
  * ({@link #JVM}) so three fit next to the test on a 2-core machine. Not thread-safe: one test
  * thread drives it (its processes of course serve concurrently).
  */
@@ -137,21 +137,10 @@ final class Cluster implements AutoCloseable {
         instances[i].kill();
     }
 
-    /**
-     * A new process for instance {@code i}, on its port and state folder, and nginx reloaded so it
-     * is tried at once (instead of after the failed instance's {@code fail_timeout}).
-     */
-    void restart(int i) throws Exception {
-        if (instances[i].process().isAlive()) {
-            instances[i].kill();
-        }
-        instances[i] = start(i, instances[i].port());
-        nginx.reload(ports());
-    }
 
     private void stopAll() throws InterruptedException {
         for (ServeProcess p : instances) {
-            if (p != null) {
+            if (p != null && p.process().isAlive()) {
                 p.kill(); // nothing to drain at the end of a test class; SIGKILL is the quick way out
             }
         }

@@ -131,27 +131,6 @@ final class Nginx implements AutoCloseable {
         }
     }
 
-    /**
-     * Balances over these instance ports from now on (a configuration reload: new workers, so
-     * instances nginx had marked failed are tried again at once).
-     */
-    void reload(List<Integer> instancePorts) throws IOException, InterruptedException {
-        Files.writeString(conf, config(Files.readString(SAMPLE), port, instancePorts));
-        List<ProcessHandle> old = process.descendants().filter(ProcessHandle::isAlive).toList();
-        Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
-        if (hup.waitFor() != 0) {
-            throw new IOException("could not signal nginx");
-        }
-        // The old worker finishes its requests and leaves; wait until the new one is the only one.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (old.stream().anyMatch(ProcessHandle::isAlive) || process.descendants().noneMatch(ProcessHandle::isAlive)) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("nginx did not reload: " + errorLog());
-            }
-            Thread.sleep(20);
-        }
-    }
-
     int port() {
         return port;
     }

@@ -67,12 +67,4 @@ record ServeProcess(Process process, int port) {
             throw new IllegalStateException("still alive 10 s after SIGKILL");
         }
     }
-
-    /** SIGTERM (the graceful drain), then SIGKILL if it is still there after 30 s. */
-    void stop() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            kill();
-        }
-    }
 }
