@@ -1,6 +1,10 @@
 package dev.bitsbridge.cli;
 
+import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.http.RequestPath.InvalidPathException;
+import dev.bitsbridge.proxy.s3.S3SharedState;
+import dev.bitsbridge.proxy.upstream.TlsContexts;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import dev.bitsbridge.proxy.s3.KeyMapper;
 import dev.bitsbridge.proxy.s3.S3Paths;
 import dev.bitsbridge.proxy.share.ShareEndpoints;
@@ -84,17 +88,36 @@ public class ShareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        String stateBucket = stateDir == null ? serveValue("--state-bucket") : null;
+        if (stateBucket != null && !stateBucket.isBlank()) {
+            // serve keeps its share keys in the state bucket (scale-out): mint and rotate there.
+            try (S3SharedState shared = sharedState()) {
+                return call(null, shared, "s3://" + stateBucket + "/" + serve().config().sharedState().prefix()
+                        + ShareSecret.SHARED_NAME);
+            }
+        }
         Path dir = stateDir != null ? stateDir : StateFiles.defaultDir();
+        return call(dir, null, dir.resolve(ShareSecret.FILE).toString());
+    }
+
+    /** @param shared serve's state bucket, or null: the secret is in {@code dir} */
+    private Integer call(Path dir, S3SharedState shared, String where) throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         if (rotate) {
             if (key != null) {
                 throw bad("--rotate-secret takes no KEY");
             }
-            ShareSecret.rotate(dir, keepPrevious);
-            out.println("New share-link secret in " + dir.resolve(ShareSecret.FILE) + (keepPrevious
+            if (shared != null) {
+                ShareSecret.rotate(shared, keepPrevious);
+            } else {
+                ShareSecret.rotate(dir, keepPrevious);
+            }
+            out.println("New share-link secret in " + where + (keepPrevious
                     ? "; links signed with the previous one keep working until the next rotation."
                     : "; every link signed before no longer works."));
-            out.println("A running proxy picks it up within 2 seconds.");
+            out.println(shared != null ? "Every instance picks it up within --state-validity ("
+                    + dev.bitsbridge.proxy.config.Durations.format(serve().config().sharedState().validity()) + ")."
+                    : "A running proxy picks it up within 2 seconds.");
             out.flush();
             return 0;
         }
@@ -111,7 +134,8 @@ public class ShareCommand implements Callable<Integer> {
         if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
             throw bad("--base-url must start with http:// or https://, not " + baseUrl);
         }
-        ShareLinks links = new ShareLinks(ShareSecret.open(dir), Clock.systemUTC());
+        ShareLinks links = new ShareLinks(shared != null ? ShareSecret.shared(shared) : ShareSecret.open(dir),
+                Clock.systemUTC());
         ShareToken t;
         try {
             t = ShareEndpoints.newToken(links, k, expires, once, upload);
@@ -124,7 +148,8 @@ public class ShareCommand implements Callable<Integer> {
         out.println("use:     " + (upload ? "one BITS upload to this key (BITS_POST)"
                 : once ? "HEAD, GET and Range until every byte was delivered once, then 410 Gone"
                 : "HEAD, GET and Range, any number of times"));
-        out.println("secret:  " + dir.resolve(ShareSecret.FILE) + " (serve with the same --state-dir)");
+        out.println("secret:  " + where + (shared != null ? " (shared by every instance with this --state-bucket)"
+                : " (serve with the same --state-dir)"));
         if (this.baseUrl == null) {
             out.println("base:    " + baseUrl + " (serve's address from its config and environment; else --base-url)");
         }
@@ -139,19 +164,7 @@ public class ShareCommand implements Callable<Integer> {
      * command, so they are asked of the default-value provider by serve's option specs.
      */
     private String servesBase() {
-        CommandSpec serve = spec.root().subcommands().get("serve").getCommandSpec();
-        java.util.function.Function<String, String> value = name -> {
-            picocli.CommandLine.Model.OptionSpec o = serve.findOption(name);
-            if (o == null) {
-                return null;
-            }
-            try {
-                IDefaultValueProvider p = spec.root().defaultValueProvider();
-                return p != null ? p.defaultValue(o) : o.defaultValue();
-            } catch (Exception e) {
-                return o.defaultValue();
-            }
-        };
+        java.util.function.Function<String, String> value = this::serveValue;
         String port = value.apply("--port");
         if ("0".equals(port)) {
             throw bad("serve's --port is 0 (a free port at each start), so the link's port is not known:"
@@ -163,6 +176,43 @@ public class ShareCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw bad("serve's --port is not a number: '" + port + "'; fix it or give --base-url");
         }
+    }
+
+    /** One of serve's options as its config file and environment set it (or its default). */
+    private String serveValue(String name) {
+        CommandSpec serve = spec.root().subcommands().get("serve").getCommandSpec();
+        picocli.CommandLine.Model.OptionSpec o = serve.findOption(name);
+        if (o == null) {
+            return null;
+        }
+        try {
+            IDefaultValueProvider p = spec.root().defaultValueProvider();
+            return p != null ? p.defaultValue(o) : o.defaultValue();
+        } catch (Exception e) {
+            return o.defaultValue();
+        }
+    }
+
+    private ServeCommand serveCommand;
+
+    /** serve's whole configuration as its config file and environment set it (no arguments). */
+    private ServeCommand serve() {
+        if (serveCommand == null) {
+            picocli.CommandLine line = spec.root().subcommands().get("serve");
+            line.parseArgs();
+            serveCommand = line.getCommand();
+        }
+        return serveCommand;
+    }
+
+    /** serve's state bucket, reached with serve's endpoint, region, credentials and CA bundle. */
+    private S3SharedState sharedState() throws Exception {
+        ServeCommand serve = serve();
+        ProxyConfig config = serve.config();
+        AwsCredentialsProvider provider = AwsSetup.credentials(serve.credentials.profile, serve.credentials.roleArn,
+                serve.credentials.roleSessionName, config.region(), config.network().upstreamProxy());
+        return S3SharedState.create(config, provider,
+                config.caBundle() == null ? null : TlsContexts.trustManagerFactory(config.caBundle()));
     }
 
     /**

@@ -155,6 +155,53 @@ class ShareCommandTest {
         }
     }
 
+    /**
+     * Scale-out: with serve's --state-bucket in its config, share mints with the cluster's secret
+     * (read from the state bucket with serve's endpoint and credentials), and --rotate-secret
+     * replaces it there: a running instance refuses the old links within --state-validity.
+     */
+    @Test
+    void withServesStateBucketTheSecretIsTheClustersOne(@TempDir Path state) throws Exception {
+        byte[] data = "one secret for every instance\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
+        try (S3Server s3 = new S3Server()) {
+            System.setProperty("aws.secretAccessKey", s3.secretKey());
+            s3.createBucket("shares");
+            s3.createBucket("cluster");
+            s3.put("shares", "doc.txt", data);
+            BitsBridgeServer proxy = new BitsBridgeServer(ProxyConfig.builder().port(0).bucket("shares")
+                    .endpoint(s3.endpoint()).requireToken(true).sharedState(dev.bitsbridge.proxy.config
+                            .SharedStateConfig.OFF.withBucket("cluster").withValidity(Duration.ofMillis(500)))
+                    .build(), s3.credentials()).start();
+            try {
+                Path conf = state.resolve("bitsbridge.conf");
+                java.nio.file.Files.writeString(conf, "bucket = shares\nendpoint = " + s3.endpoint() + "\nport = "
+                        + proxy.port() + "\nregion = us-east-1\nstate-bucket = cluster\nstate-validity = 500ms\n");
+                Run r = cli("share", "doc.txt", "--config", conf.toString());
+                assertEquals(0, r.code(), r.err());
+                assertTrue(r.out().contains("s3://cluster/.bitsbridge/state/share/secret"), r.out());
+                HttpClient http = HttpClient.newHttpClient();
+                String link = r.lastLine();
+                assertEquals(200, status(http, link));
+                HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(URI.create(link)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertArrayEquals(data, got.body());
+
+                Run rotated = cli("share", "--rotate-secret", "--config", conf.toString());
+                assertEquals(0, rotated.code(), rotated.err());
+                assertTrue(rotated.out().contains("within --state-validity"), rotated.out());
+                Await.value(Duration.ofSeconds(10), () -> status(http, link), s -> s == 403,
+                        "links signed with the old secret refused");
+                assertEquals(200, status(http, cli("share", "doc.txt", "--config", conf.toString()).lastLine()));
+            } finally {
+                proxy.stop(Duration.ZERO);
+            }
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
+    }
+
     private static int status(HttpClient http, String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).header("Range", "bytes=0-9").build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode() == 206 ? 200

@@ -77,8 +77,8 @@ final class ConfigRules {
         if (c.uploadParallelism() < 1 || c.uploadParallelism() > 64) {
             throw bad("--upload-parallelism must be between 1 and 64");
         }
-        if (c.requireToken() && c.stateDir() == null) {
-            throw bad("--require-token needs a state folder (--state-dir) for the share-link secret");
+        if (c.requireToken() && c.stateDir() == null && !c.sharedState().enabled()) {
+            throw bad("--require-token needs a state folder (--state-dir) or --state-bucket for the share-link secret");
         }
         if (c.shareSpentMarkers() && c.bucket() == null) {
             throw bad("--share-spent-markers needs --bucket (the markers are objects in that bucket)");

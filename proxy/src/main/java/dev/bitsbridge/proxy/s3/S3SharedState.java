@@ -116,6 +116,61 @@ public final class S3SharedState implements SharedState, AutoCloseable {
         return new ArrayList<>(names);
     }
 
+    /**
+     * Whether this store can work here, in one line for the operator, or null when it can: the
+     * state bucket is readable and writable under the prefix, and a {@code PUT If-None-Match: *}
+     * of an existing key is refused (every compare-and-swap rests on it; s3rver 3.7.1 ignores the
+     * header and overwrites). A probe object {@code probe/<random>} is written twice, read, and
+     * deleted: 4 requests.
+     */
+    public String probe() {
+        String key = prefix + "probe/" + java.util.UUID.randomUUID();
+        String where = "s3://" + bucket + "/" + prefix;
+        byte[] body = "bitsbridge shared-state probe\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try {
+            try {
+                s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), RequestBody.fromBytes(body));
+            } catch (SdkException e) {
+                return "the state bucket " + where + " cannot be written (" + why(e) + "): --state-bucket needs"
+                        + " s3:PutObject, s3:GetObject, s3:ListBucket and s3:DeleteObject on the prefix";
+            }
+            try {
+                s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), RequestBody.fromBytes(body));
+                return "the state bucket's endpoint ignores PUT If-None-Match: * (it overwrote an existing object):"
+                        + " shared state needs atomic conditional writes (AWS S3, MinIO, s3proxy do; s3rver does not)";
+            } catch (S3Exception e) {
+                if (e.statusCode() != 412 && e.statusCode() != 409) {
+                    return "the state bucket's endpoint refuses PUT If-None-Match: * (" + why(e) + "): shared state"
+                            + " needs atomic conditional writes";
+                }
+            } catch (SdkException e) {
+                return "the state bucket " + where + " cannot be written (" + why(e) + ")";
+            }
+            try {
+                if (read(key) == null) {
+                    return "the state bucket " + where + " does not return what was written to it";
+                }
+                remove(key);
+            } catch (IOException e) {
+                return "the state bucket " + where + " cannot be read or cleaned (" + why(e.getCause()) + "):"
+                        + " --state-bucket needs s3:GetObject and s3:DeleteObject on the prefix";
+            }
+            return null;
+        } finally {
+            try {
+                remove(key);
+            } catch (IOException | RuntimeException e) {
+                // best effort: a probe object left behind is harmless
+            }
+        }
+    }
+
+    private static String why(Throwable e) {
+        return e instanceof S3Exception s && s.awsErrorDetails() != null
+                ? s.statusCode() + " " + s.awsErrorDetails().errorCode()
+                : e == null ? "unknown" : e.getClass().getSimpleName();
+    }
+
     private static final String GEN = "/v";
     private static final int DIGITS = 12;
 

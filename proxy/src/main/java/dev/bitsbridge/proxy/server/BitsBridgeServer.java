@@ -3,6 +3,7 @@ package dev.bitsbridge.proxy.server;
 import dev.bitsbridge.proxy.endpoint.ProxyEndpoint;
 import dev.bitsbridge.proxy.endpoint.StreamingEndpoint;
 
+import dev.bitsbridge.proxy.config.ConfigException;
 import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.cache.SliceCache;
 import dev.bitsbridge.proxy.download.Downloads;
@@ -136,6 +137,19 @@ public final class BitsBridgeServer implements AutoCloseable {
         if (config.sharedState().enabled()) {
             sharedState = S3SharedState.create(config, credentialsProvider,
                     config.caBundle() == null ? null : TlsContexts.trustManagerFactory(config.caBundle()));
+            // Every shared change is a compare-and-swap on PUT If-None-Match: *; without it the
+            // cluster would hand out one-time links twice. Refused here, in one line, not later.
+            String refused = sharedState.probe();
+            if (refused != null) {
+                sharedState.close();
+                sharedState = null;
+                upstream.close();
+                if (credentials != null) {
+                    credentials.close();
+                }
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                throw new ConfigException("--state-bucket: " + refused);
+            }
         }
         // Credentials are fetched ahead only where they are surely needed: a proxy used for links
         // or a URL vendor may run without any, and should not warn about it at start.

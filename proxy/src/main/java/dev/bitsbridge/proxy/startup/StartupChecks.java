@@ -7,6 +7,7 @@ import dev.bitsbridge.proxy.s3.RequestSigner;
 import dev.bitsbridge.proxy.s3.RetryPolicy;
 import dev.bitsbridge.proxy.s3.S3Addressing;
 import dev.bitsbridge.proxy.s3.S3Caller;
+import dev.bitsbridge.proxy.s3.S3SharedState;
 import dev.bitsbridge.proxy.state.StateFiles;
 import dev.bitsbridge.proxy.upstream.NettyTransport;
 import dev.bitsbridge.proxy.upstream.TlsContexts;
@@ -91,6 +92,11 @@ public final class StartupChecks {
                 results.add(CheckResult.skipped(BucketProbe.NAME, "not checked: fix the failure above first"));
             } else {
                 results.add(bucket(source, trust[0]));
+            }
+            if (config.sharedState().enabled()) {
+                results.add(reach.failed() || creds.failed() || reach.status() == CheckResult.Status.SKIPPED
+                        ? CheckResult.skipped(STATE_BUCKET, "not checked: fix the failure above first")
+                        : stateBucket(trust[0]));
             }
             return new Report(results);
         } finally {
@@ -192,6 +198,20 @@ public final class StartupChecks {
         } finally {
             client.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    static final String STATE_BUCKET = "state bucket";
+
+    /** Scale-out: the state bucket is readable, writable, and refuses a second {@code PUT If-None-Match: *}. */
+    private CheckResult stateBucket(TrustManagerFactory trust) {
+        String where = "s3://" + config.sharedState().bucket() + "/" + config.sharedState().prefix();
+        try (S3SharedState state = S3SharedState.create(config, credentials, trust)) {
+            String refused = state.probe();
+            return refused == null ? CheckResult.ok(STATE_BUCKET, where + " (read, written, conditional writes honoured)")
+                    : CheckResult.fail(STATE_BUCKET, refused);
+        } catch (RuntimeException e) {
+            return CheckResult.fail(STATE_BUCKET, "the state bucket " + where + " cannot be checked: " + io(e));
         }
     }
 

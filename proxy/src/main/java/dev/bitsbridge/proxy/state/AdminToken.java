@@ -94,14 +94,12 @@ public final class AdminToken {
     private static String readOrCreate(SharedState state) throws IOException {
         for (int attempt = 0; attempt < 3; attempt++) {
             SharedState.Versioned v = state.get(SHARED_NAME);
-            if (v == null && state.create(SHARED_NAME, (newToken() + "\n").getBytes(StandardCharsets.US_ASCII)) == null) {
+            if (v == null) {
+                String fresh = newToken();
+                if (state.create(SHARED_NAME, (fresh + "\n").getBytes(StandardCharsets.US_ASCII)) != null) {
+                    return fresh;
+                }
                 continue; // another instance created it first: read theirs
-            }
-            if (v == null) {
-                v = state.get(SHARED_NAME);
-            }
-            if (v == null) {
-                continue;
             }
             String t = new String(v.body(), StandardCharsets.US_ASCII).trim();
             if (t.length() < 16) {

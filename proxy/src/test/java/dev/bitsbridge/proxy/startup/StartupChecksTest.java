@@ -66,6 +66,21 @@ class StartupChecksTest {
         assertTrue(Files.isDirectory(dir.resolve("state")), "the state folder was made");
     }
 
+    /** Scale-out: the state bucket is written, read and checked for conditional writes. */
+    @Test
+    void theStateBucketIsCheckedInSharedMode() {
+        Report good = run(b -> b.sharedState(dev.bitsbridge.proxy.config.SharedStateConfig.OFF.withBucket("files")));
+        assertTrue(good.passed(), good.lines().toString());
+        assertEquals(6, good.results().size());
+        assertTrue(good.lines().get(5).contains("s3://files/.bitsbridge/state/ (read, written, conditional writes"
+                + " honoured)"), good.lines().get(5));
+        CheckResult f = only(run(b -> b.sharedState(dev.bitsbridge.proxy.config.SharedStateConfig.OFF
+                .withBucket("no-such-state"))));
+        assertEquals("state bucket", f.name());
+        assertTrue(f.detail().startsWith("the state bucket s3://no-such-state/.bitsbridge/state/ cannot be written"
+                + " (404 NoSuchBucket)"), f.detail());
+    }
+
     @Test
     void theListingIsUnderThePrefixServed() {
         Report r = run(b -> b.prefix("releases/2026 q1"));

@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * s3proxy, each request sent to another of them (what a round-robin balancer does). Links, share
  * keys, the admin token and one-time links behave as one proxy's.
  */
-class ClusterStateTest {
+class InProcessClusterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
