@@ -100,7 +100,7 @@ final class SharedAssembly implements AutoCloseable {
                         make(hash, s, n);
                     } catch (Exception e) {
                         log.info("upload session {}: part {} not made yet ({}); completion makes it",
-                                hash.substring(0, 12), n, e.toString());
+                                SharedSessions.logId(hash), n, e.toString());
                     } finally {
                         making.remove(key);
                     }
@@ -194,13 +194,13 @@ final class SharedAssembly implements AutoCloseable {
             }
             return finish(id, hash, r);
         } catch (IOException e) {
-            log.warn("upload session {}: the shared state failed: {}", hash.substring(0, 12), e.toString());
+            log.warn("upload session {}: the shared state failed: {}", SharedSessions.logId(hash), e.toString());
             return Reply.fail(BitsError.UPSTREAM, "the shared upload state could not be read or written; retry");
         } catch (During e) {
             Reply reply = UpstreamFailures.reply(e.operation, e.cause);
             return UpstreamFailures.permanent(e.cause) ? fail(hash, reply) : reply;
         } catch (NotVerified e) {
-            log.error("upload session {}: {}", hash.substring(0, 12), e.getMessage());
+            log.error("upload session {}: {}", SharedSessions.logId(hash), e.getMessage());
             return fail(hash, Reply.fail(BitsError.NOT_VERIFIED, "the upload could not be verified: " + e.getMessage()));
         }
     }
@@ -267,7 +267,7 @@ final class SharedAssembly implements AutoCloseable {
                 if (head == null) {
                     return fail(hash, Reply.fail(BitsError.SESSION_NOT_FOUND, "the upload was lost; start again"));
                 }
-                log.info("upload session {}: {} already exists; discarding this upload", hash.substring(0, 12),
+                log.info("upload session {}: {} already exists; discarding this upload", SharedSessions.logId(hash),
                         s.location());
                 return fail(hash, Reply.fail(BitsError.FILE_EXISTS, "another upload of this object completed first"));
             }
@@ -282,7 +282,7 @@ final class SharedAssembly implements AutoCloseable {
             return Reply.fail(BitsError.SESSION_NOT_FOUND, "no such upload session");
         }
         if (done.session().state() == UploadSession.State.COMPLETED) {
-            log.info("upload session {} completed {} ({} bytes, verified)", hash.substring(0, 12), s.location(),
+            log.info("upload session {} completed {} ({} bytes, verified)", SharedSessions.logId(hash), s.location(),
                     s.total());
         }
         return ended(done.session(), id);
@@ -313,7 +313,7 @@ final class SharedAssembly implements AutoCloseable {
             Read r = sessions.update(hash, null, x -> x.failed(reply.error(), reply.message()));
             cleanUp(hash, r == null ? null : r.session());
         } catch (IOException e) {
-            log.warn("upload session {}: could not record its failure: {}", hash.substring(0, 12), e.toString());
+            log.warn("upload session {}: could not record its failure: {}", SharedSessions.logId(hash), e.toString());
         }
         return reply;
     }
@@ -327,7 +327,7 @@ final class SharedAssembly implements AutoCloseable {
             try {
                 s3.abort(ended.location(), ended.uploadId());
             } catch (SdkException e) {
-                log.warn("upload session {}: abort failed: {}", hash.substring(0, 12), UpstreamFailures.describe(e));
+                log.warn("upload session {}: abort failed: {}", SharedSessions.logId(hash), UpstreamFailures.describe(e));
             }
         }
         try {
@@ -335,7 +335,7 @@ final class SharedAssembly implements AutoCloseable {
                 deleteSpill(key);
             }
         } catch (SdkException e) {
-            log.warn("upload session {}: spills not deleted: {}", hash.substring(0, 12), UpstreamFailures.describe(e));
+            log.warn("upload session {}: spills not deleted: {}", SharedSessions.logId(hash), UpstreamFailures.describe(e));
         }
     }
 

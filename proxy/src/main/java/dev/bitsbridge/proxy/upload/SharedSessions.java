@@ -48,6 +48,14 @@ final class SharedSessions {
         }
     }
 
+    /**
+     * How logs name the session: {@code upload#} and 8 hex digits of the hash, which is what local
+     * mode's {@code LogIds.of("upload", id)} shows for the same (canonical) id.
+     */
+    static String logId(String hash) {
+        return "upload#" + hash.substring(0, 8);
+    }
+
     static String name(String hash) {
         return "uploads/" + hash + "/session";
     }
@@ -90,7 +98,7 @@ final class SharedSessions {
         if (r == null) {
             return null;
         }
-        throw new IOException("upload session " + hash.substring(0, 12) + ": the shared record changed "
+        throw new IOException("upload session " + logId(hash) + ": the shared record changed "
                 + ATTEMPTS + " times while being updated");
     }
 

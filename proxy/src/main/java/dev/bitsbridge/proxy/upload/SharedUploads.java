@@ -104,7 +104,7 @@ final class SharedUploads implements AutoCloseable {
     }
 
     private static String shortId(String hash) {
-        return hash.substring(0, 12);
+        return SharedSessions.logId(hash);
     }
 
     private static Reply stateFailed(IOException e) {
@@ -342,10 +342,14 @@ final class SharedUploads implements AutoCloseable {
         }
     }
 
-    /** The reply of a completed session, or null. */
-    Map<String, Object> reply(String sessionId) throws IOException {
-        Read r = sessions.get(sessionId);
-        return r == null ? null : r.session().replyDocument();
+    /** The reply of a completed session, or null; an {@link java.io.UncheckedIOException} if the state cannot be read. */
+    Map<String, Object> reply(String sessionId) {
+        try {
+            Read r = sessions.get(sessionId);
+            return r == null ? null : r.session().replyDocument();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * uploads are refused rather than silently overwriting. Quotas bound the sessions, the spool and
  * the fragments. Every step is recorded in the session's state files before it is acknowledged,
  * and S3 (ListParts) is the truth for the parts, so a session survives a crash of the proxy at any
- * point.
+ * point. In shared mode ({@code --state-bucket}) the packets go to {@link SharedUploads} instead
+ * (sessions in S3, any packet on any instance); the checks before a session is touched are common.
  *
  * <p>Threading: protocol steps run on a small pool of upload threads (file and S3 I/O block); the
  * work of one session is serialised by locking the session (a step that waits for parts releases
@@ -117,7 +118,8 @@ public final class UploadService implements AutoCloseable {
         this.quotas = new UploadQuotas(store, settings.maxSessions(), settings.maxSpoolBytes());
         this.probe = settings.bucket() == null ? null : new ConditionalWriteProbe(s3, settings.bucket(),
                 settings.prefix());
-        this.executor = Executors.newFixedThreadPool(4, daemon("bitsbridge-upload"));
+        // Shared mode: a fragment's finish waits on S3 (its spill and the record), not on a local fsync.
+        this.executor = Executors.newFixedThreadPool(mode == null ? 4 : 16, daemon("bitsbridge-upload"));
         this.shared = mode == null ? null : mode.start(settings, s3, quotas, executor, clock);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemon("bitsbridge-upload-sweeper"));
         sweeper.scheduleWithFixedDelay(this::sweep, 0, 1, TimeUnit.HOURS);
@@ -459,13 +461,7 @@ public final class UploadService implements AutoCloseable {
     public CompletableFuture<Map<String, Object>> reply(String idWithoutBraces) {
         String id = "{" + idWithoutBraces + "}";
         if (shared != null) {
-            return CompletableFuture.supplyAsync(() -> {
-                try {
-                    return shared.reply(id);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, executor);
+            return async(() -> shared.reply(id));
         }
         UploadSession s = store.get(id);
         return CompletableFuture.completedFuture(s == null ? null : s.replyDocument());

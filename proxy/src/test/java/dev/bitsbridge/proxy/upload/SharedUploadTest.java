@@ -165,10 +165,14 @@ class SharedUploadTest {
         Answer gap = on(0).fragment(path, session, data, 5_000_000, 1000);
         assertEquals(416, gap.status());
         assertEquals("4000000", gap.header("BITS-Received-Content-Range"));
+        // A spill an instance wrote before dying, never recorded: an orphan, removed with the session's spills.
+        String orphan = SharedStateConfig.DEFAULT_PREFIX + "uploads/" + SharedSessions.hash(session)
+                + "/spill/4000000-4001000-0123456789ab";
+        fx.s3().put(STATE, orphan, new byte[1000]);
         Answer rest = on(1).fragment(path, session, data, 4_000_000, data.length - 4_000_000);
         assertEquals(200, rest.status(), rest.headers().toString());
         assertArrayEquals(data, object("cluster/resent.bin"));
-        assertEquals(0, spills(session));
+        assertEquals(0, spills(session), "the orphan and every recorded spill are deleted");
     }
 
     @Test
