@@ -1,5 +1,6 @@
 package dev.bitsbridge.cli;
 
+import dev.bitsbridge.proxy.config.SharedStateConfig;
 import dev.bitsbridge.proxy.testing.S3Server;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,8 +18,9 @@ import java.util.stream.Stream;
  * processes on 127.0.0.1, each with its own {@code --state-dir}, all with one
  * {@code --state-bucket} and {@code --state-prefix}, against one in-process S3 (s3proxy,
  * signatures checked), behind a real nginx round-robin balancer running the documented
- * configuration ({@link Nginx}). Objects are served from {@value #BUCKET}; the state lives in
- * {@value #STATE_BUCKET} under {@value #STATE_PREFIX}.
+ * configuration ({@link Nginx}). Objects are served from {@value #BUCKET}, and the state lives in
+ * the same bucket under the default prefix, which configuration.md allows and which must then
+ * not be reachable through the proxy.
  *
  * <p>Meant to be shared by a test class's methods (start-up is most of the cost); a test that
  * kills an instance runs last in its class. The instances run in small JVMs
@@ -28,8 +30,9 @@ import java.util.stream.Stream;
 final class Cluster implements AutoCloseable {
 
     static final String BUCKET = "files";
-    static final String STATE_BUCKET = "cluster-state";
-    static final String STATE_PREFIX = "team/state/";
+    /** The served bucket: the set-up most exposed to a client reaching the state through the proxy. */
+    static final String STATE_BUCKET = BUCKET;
+    static final String STATE_PREFIX = SharedStateConfig.DEFAULT_PREFIX;
     /**
      * Small heap; C1 only, which starts a serve process in about half the time and is fast enough
      * for test-sized transfers; the serial collector, one GC thread fewer per process.
@@ -52,7 +55,6 @@ final class Cluster implements AutoCloseable {
         Nginx started = null;
         try {
             s3.createBucket(BUCKET);
-            s3.createBucket(STATE_BUCKET);
             // In parallel: each JVM's start-up is mostly single-threaded class loading.
             ExecutorService pool = Executors.newFixedThreadPool(size);
             try {

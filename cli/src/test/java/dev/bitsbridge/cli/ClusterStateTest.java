@@ -78,6 +78,23 @@ class ClusterStateTest {
     }
 
     @Test
+    void theSharedStateIsNotServedThroughTheProxy() throws Exception {
+        // The state shares the served bucket (Cluster): the admin token and share keys are objects in it.
+        List<String> keys = cluster.s3().client().listObjectsV2(r -> r.bucket(Cluster.STATE_BUCKET).prefix(Cluster.STATE_PREFIX))
+                .contents().stream().map(o -> o.key()).toList();
+        assertTrue(keys.stream().anyMatch(k -> k.contains("share/admin-token/")), keys.toString());
+        assertTrue(keys.stream().anyMatch(k -> k.contains("share/secret/")), keys.toString());
+        for (String key : keys) {
+            for (String method : new String[] {"GET", "HEAD"}) {
+                RawHttp.Response r = RawHttp.exchange(cluster.port(),
+                        method + " /" + key + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+                assertEquals(400, r.status(), method + " " + key);
+                assertTrue(!r.text().contains(adminToken), "the token never in an answer");
+            }
+        }
+    }
+
+    @Test
     void aLinkRegisteredThroughTheBalancerIsServedByteExactByAllThree() throws Exception {
         String presigned;
         try (S3Presigner presigner = S3Presigner.builder().endpointOverride(cluster.s3().endpoint())

@@ -210,7 +210,7 @@ public final class BitsBridgeServer implements AutoCloseable {
                     config.security().maxLinks(), config.security().linkMaxAge());
             endpoints.add(new LinkEndpoints(links, allowlist, downloads, caller, stateExecutor));
         }
-        KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix());
+        KeyMapper keyMapper = new KeyMapper(config.bucket(), config.prefix()).hidingState(config.sharedState());
         StreamingEndpoint uploadEndpoint = BitsUploadEndpoint.disabled();
         if (config.allowUpload()) {
             uploads = UploadService.create(config, credentialsProvider, clock, sharedState);
