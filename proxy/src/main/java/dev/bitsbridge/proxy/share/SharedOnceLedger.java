@@ -90,11 +90,18 @@ public final class SharedOnceLedger {
     private final ScheduledExecutorService timer;
     private final Clock clock;
     private final String instance;
+    private final long leaseMillis;
     private final AtomicLong claims = new AtomicLong();
     private final Set<String> spent = ConcurrentHashMap.newKeySet();
 
     /** @param timer schedules lease renewals (which then run on {@code io}) */
     public SharedOnceLedger(SharedState state, Executor io, ScheduledExecutorService timer, Clock clock) {
+        this(state, io, timer, clock, LEASE);
+    }
+
+    /** @param lease how long a claim holds without renewal (renewed every third of it) */
+    SharedOnceLedger(SharedState state, Executor io, ScheduledExecutorService timer, Clock clock, Duration lease) {
+        this.leaseMillis = lease.toMillis();
         this.state = state;
         this.io = io;
         this.timer = timer;
@@ -140,7 +147,7 @@ public final class SharedOnceLedger {
             }
         }, io).thenApply(c -> {
             if (c.outcome == Outcome.CLAIMED) {
-                long every = LEASE.toMillis() / 3;
+                long every = leaseMillis / 3;
                 c.renewal = timer.scheduleAtFixedRate(() -> io.execute(() -> renew(c)), every, every,
                         TimeUnit.MILLISECONDS);
             }
@@ -168,7 +175,7 @@ public final class SharedOnceLedger {
             }
             r.expires = t.expiresEpochSecond();
             r.leaseOwner = owner;
-            r.leaseUntil = now + LEASE.toMillis();
+            r.leaseUntil = now + leaseMillis;
             String tag = v == null ? state.create(nameOf(t), r.toJson()) : state.replace(nameOf(t), r.toJson(), v.etag());
             if (tag != null) {
                 return Outcome.CLAIMED;
@@ -192,7 +199,7 @@ public final class SharedOnceLedger {
                     c.renewal.cancel(false);
                     return;
                 }
-                r.leaseUntil = clock.millis() + LEASE.toMillis();
+                r.leaseUntil = clock.millis() + leaseMillis;
                 if (state.replace(nameOf(c.token), r.toJson(), v.etag()) != null) {
                     return;
                 }
