@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * Spent is final: an instance remembers links it saw spent and answers 410 without S3.
  *
  * <p>Requests: a claim is a LIST + GET + PUT (3), a HEAD's check LIST + GET (2), a release
- * LIST + GET + PUT (+ a DELETE of an old generation), a renewal the same every 10 s.
+ * LIST + GET + PUT, a renewal the same every 10 s.
  *
  * <p>Threading: the futures complete on the I/O executor (callers come back with
  * {@code ClientResponse.onLoop}); {@link Claim#delivered} is called on the response's event loop,
