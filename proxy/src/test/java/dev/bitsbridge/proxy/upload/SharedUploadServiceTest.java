@@ -17,13 +17,54 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Shared mode: an abandoned session is cancelled in S3 once idle longer than the TTL, then forgotten. */
-class SharedSessionExpiryTest {
+/**
+ * Shared mode at the service: an abandoned session is cancelled in S3 once idle longer than the TTL,
+ * then forgotten; a session created with a share link is bound to it (only its hash is stored).
+ */
+class SharedUploadServiceTest {
 
     static final String PREFIX = SharedStateConfig.DEFAULT_PREFIX;
 
     static int keys(S3Server s3, String bucket, String prefix) {
         return s3.client().listObjectsV2(r -> r.bucket(bucket).prefix(prefix)).keyCount();
+    }
+
+    @Test
+    void aSessionCreatedWithAShareLinkIsBoundToIt(@TempDir Path state) throws Exception {
+        try (S3Server s3 = new S3Server()) {
+            s3.createBucket("exp");
+            s3.createBucket("exp-state");
+            ProxyConfig config = ProxyConfig.builder().bucket("exp").endpoint(s3.endpoint()).stateDir(state)
+                    .allowUpload(true).uploadPartSize(5L * 1024 * 1024)
+                    .sharedState(new SharedStateConfig("exp-state", PREFIX, Duration.ofSeconds(10))).build();
+            S3SharedState shared = S3SharedState.create(config, s3.credentials(), null);
+            UploadService service = UploadService.create(config, s3.credentials(), java.time.Clock.systemUTC(), shared);
+            try {
+                S3Location loc = new S3Location("exp", "bound.bin");
+                String id = service.createSession(loc, UploadService.PROTOCOL, "link-id-A").get().headers()
+                        .get("BITS-Session-Id");
+                FragmentRange range = new FragmentRange(0, 99, 100);
+                for (String other : new String[] {"link-id-B", null}) {
+                    Reply refused = service.beginFragment(id, loc, other, range, 100).get().immediate();
+                    assertEquals(BitsError.WRONG_SESSION, refused.error());
+                    assertEquals(BitsError.WRONG_SESSION, service.closeSession(id, loc, other).get().error());
+                    assertEquals(BitsError.WRONG_SESSION, service.cancelSession(id, loc, other).get().error());
+                }
+                String record = new String(shared.get(SharedSessions.name(SharedSessions.hash(id))).body(),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                org.junit.jupiter.api.Assertions.assertFalse(record.contains("link-id-A"), "only the link's hash is kept");
+                FragmentWriter w = service.beginFragment(id, loc, "link-id-A", range, 100).get();
+                assertNull(w.immediate());
+                w.write(io.netty.buffer.Unpooled.wrappedBuffer(new byte[100])).get();
+                Reply done = w.finish().get();
+                assertNull(done.error(), String.valueOf(done));
+                assertEquals("100", done.headers().get("BITS-Received-Content-Range"));
+                assertEquals(100, s3.client().headObject(r -> r.bucket("exp").key("bound.bin")).contentLength());
+            } finally {
+                service.close();
+                shared.close();
+            }
+        }
     }
 
     @Test
