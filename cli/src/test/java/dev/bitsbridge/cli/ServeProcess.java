@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,10 +23,19 @@ record ServeProcess(Process process, int port) {
 
     /** Starts {@code serve --port 0} plus {@code args}; returns once it serves. */
     static ServeProcess start(S3Server s3, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), BitsBridgeCli.class.getName(),
-                "serve", "--port", "0"));
+        return start(s3, 0, List.of(), args);
+    }
+
+    /**
+     * Starts {@code serve --port port} plus {@code args} in a JVM with {@code jvmOptions} (a small
+     * heap for tests that start several); returns once it serves.
+     */
+    static ServeProcess start(S3Server s3, int port, List<String> jvmOptions, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BitsBridgeCli.class.getName(),
+                "serve", "--port", Integer.toString(port)));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY);
@@ -33,6 +43,7 @@ record ServeProcess(Process process, int port) {
         pb.environment().put("AWS_REGION", "us-east-1");
         Process p = pb.start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
         for (String line; (line = lines.readLine()) != null; ) {
             Matcher m = SERVING.matcher(line);
             if (m.find()) {
@@ -41,7 +52,19 @@ record ServeProcess(Process process, int port) {
                 drain.start();
                 return new ServeProcess(p, Integer.parseInt(m.group(1)));
             }
+            if (seen.length() < 4000) {
+                seen.append(line).append('\n');
+            }
         }
-        throw new IllegalStateException("the proxy did not start");
+        p.waitFor(10, TimeUnit.SECONDS);
+        throw new IllegalStateException("the proxy did not start:\n" + seen);
+    }
+
+    /** SIGKILL: no shutdown hook, no drain, sockets reset by the kernel; returns once it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("still alive 10 s after SIGKILL");
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.bitsbridge.proxy.s3;
 
 import dev.bitsbridge.proxy.config.BucketNames;
+import dev.bitsbridge.proxy.config.SharedStateConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,6 +30,30 @@ class KeyMapperTest {
         assertEquals(new S3Location("my-bucket", "pub/...x/.y/..."), bucketMode.map("/...x/.y/..."));
         assertEquals(new S3Location("b", "k"), new KeyMapper("b", null).map("/k"));
         assertEquals(new S3Location("b", "k"), new KeyMapper("b", "").map("/k"));
+    }
+
+    @Test
+    void theSharedStatesKeysAreRefusedWhereverARequestCouldNameThem() throws Exception {
+        SharedStateConfig state = SharedStateConfig.OFF.withBucket("files");
+        KeyMapper served = new KeyMapper("files", null).hidingState(state);
+        for (String path : new String[] {"/.bitsbridge/state/share/secret/v000000000001", "/.bitsbridge/state/",
+            "/.bitsbridge/state/uploads/ab/session/v000000000002", "/%2Ebitsbridge/state/links/x.json"}) {
+            InvalidPathException e = assertThrows(InvalidPathException.class, () -> served.map(path), path);
+            assertEquals("the proxy's shared state (--state-prefix) is not served", e.getMessage());
+        }
+        // Path mode names the state bucket itself, in any case.
+        KeyMapper pathModeShared = new KeyMapper(null, null).hidingState(state);
+        assertThrows(InvalidPathException.class, () -> pathModeShared.map("/files/.bitsbridge/state/share/admin-token/v1"));
+        assertThrows(InvalidPathException.class, () -> pathModeShared.map("/FILES/.bitsbridge/state/share/admin-token/v1"));
+        // Everything else still maps: other keys, the same prefix in another bucket, a --prefix that excludes it.
+        assertEquals(new S3Location("files", ".bitsbridge/statement.pdf"), served.map("/.bitsbridge/statement.pdf"));
+        assertEquals(new S3Location("files", "a/.bitsbridge/state/x"), served.map("/a/.bitsbridge/state/x"));
+        assertEquals(new S3Location("other", ".bitsbridge/state/x"), pathModeShared.map("/other/.bitsbridge/state/x"));
+        assertEquals(new S3Location("files", "pub/.bitsbridge/state/x"),
+                new KeyMapper("files", "pub/").hidingState(state).map("/.bitsbridge/state/x"));
+        // One machine: nothing is hidden.
+        assertEquals(new S3Location("files", ".bitsbridge/state/x"),
+                new KeyMapper("files", null).hidingState(SharedStateConfig.OFF).map("/.bitsbridge/state/x"));
     }
 
     @Test
