@@ -72,6 +72,8 @@ final class Cluster implements AutoCloseable {
             started = new Nginx(ports());
         } catch (Exception e) {
             stopAll();
+            s3.close();
+            deleteRoot();
             throw e;
         }
         nginx = started;
@@ -157,11 +159,15 @@ final class Cluster implements AutoCloseable {
             stopAll();
         } finally {
             s3.close();
-            try (Stream<Path> s = Files.walk(root)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a temp folder left behind is not a test failure
-            }
+            deleteRoot();
+        }
+    }
+
+    private void deleteRoot() {
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temp folder left behind is not a test failure
         }
     }
 }
