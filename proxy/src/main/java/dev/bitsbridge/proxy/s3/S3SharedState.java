@@ -26,20 +26,24 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * LIST, but s3proxy checks it and writes in two steps: 8 threads incrementing a counter 80 times
  * through it lost 38 increments (docs/compatibility.md); creation stays exact everywhere.
  *
- * <p>Every generation is kept while the object lives: that is what makes each compare-and-swap
- * exact. Generation 1 makes {@link #create} exact (a late creator's {@code v1} fails even after
- * many replacements), and generation {@code n+1} can be created only once, by the one writer that
- * read {@code n}. An earlier version deleted the generation before the one it read at each
- * replacement (at most three kept); a writer stale by two generations then created a deleted
- * generation again and was told it had won: 8 threads x 10 increments on a loaded machine lost 5
- * of 80 ({@code S3SharedStateTest}). Objects replaced often (a one-time link's ledger: two
- * generations per transfer, one per lease renewal) therefore grow a few hundred bytes per change
- * until {@link #delete}; a LIST returns 1,000 keys per request. A 412 (another instance won) or
- * 409 (S3's ConditionalRequestConflict) is reported as null; anything else is an
- * {@link IOException} naming the operation and the key, never the body.
+ * <p>Generation 1 is kept while the object lives: it makes {@link #create} exact (a late
+ * creator's {@code v1} fails even after many replacements). Of the others, the last
+ * {@link #KEPT} below the generation a replacement read are kept and older ones pruned (without
+ * pruning, an upload session replaced once per fragment would make every read LIST thousands of
+ * keys). A pruned generation could be created again by a writer stale by more than {@code KEPT}
+ * generations, so a replacement is confirmed by a LIST after its PUT: a pruned generation is more
+ * than {@code KEPT} below the highest, and a write that far below it was stale; it is deleted
+ * again and reported lost (null). A fresh write is that far below only if {@code KEPT} changes,
+ * each reading the one before, were made between its PUT and its LIST (a stall of seconds); it
+ * would then be reported lost although its change was built on: the caller reads again and finds
+ * it applied. Pruning right behind the generation read (keeping 3) lost 5 of 80 racing increments
+ * and, with the check, counted 2 twice: a fast successor made a fresh write look stale
+ * ({@code S3SharedStateTest}). A 412 (another instance won) or 409 (S3's
+ * ConditionalRequestConflict) is reported as null; anything else is an {@link IOException} naming
+ * the operation and the key, never the body.
  *
- * <p>Requests per operation: get 2 (LIST + GET; one more LIST per 1,000 generations), create 2
- * (LIST + PUT), replace 1 (PUT), delete 1 + generations, list 1 per 1,000 keys.
+ * <p>Requests per operation: get 2 (LIST + GET), create 2 (LIST + PUT), replace 2-3 (PUT, LIST,
+ * and once {@code KEPT} are kept, a DELETE), delete 1 + generations, list 1 per 1,000 keys.
  *
  * <p>Threading: thread-safe; every call blocks on S3 (the SDK's synchronous client). Owns its
  * client: {@link #close} it.
@@ -90,9 +94,32 @@ public final class S3SharedState implements SharedState, AutoCloseable {
     @Override
     public String replace(String name, byte[] body, String etag) throws IOException {
         long read = generation(etag);
-        // No generation is ever deleted while the object lives: one deleted could be created
-        // again by a writer that read the one before it, and that writer would be told it won.
-        return put(name, read + 1, body) ? tag(read + 1) : null;
+        long mine = read + 1;
+        if (!put(name, mine, body)) {
+            return null;
+        }
+        // A generation pruned earlier can be created again by a writer that read the one before
+        // it long ago: the LIST tells whether this write is the highest, i.e. really won.
+        List<Long> generations = generations(name);
+        long highest = generations.stream().mapToLong(Long::longValue).max().orElse(0);
+        if (mine < highest - KEPT) {
+            try {
+                remove(key(name, mine));
+            } catch (IOException e) {
+                // a stale generation left below the highest is never read; the next prune takes it
+            }
+            return null;
+        }
+        for (long g : generations) {
+            if (g > 1 && g < read - KEPT) {
+                try {
+                    remove(key(name, g));
+                } catch (IOException e) {
+                    // garbage left for the next replacement or delete; the value is written
+                }
+            }
+        }
+        return tag(mine);
     }
 
     @Override
@@ -169,6 +196,8 @@ public final class S3SharedState implements SharedState, AutoCloseable {
                 : e == null ? "unknown" : e.getClass().getSimpleName();
     }
 
+    /** Generations kept below the one a replacement read (besides generation 1). */
+    static final int KEPT = 32;
     private static final String GEN = "/v";
     private static final int DIGITS = 12;
 
@@ -190,16 +219,21 @@ public final class S3SharedState implements SharedState, AutoCloseable {
 
     /** The highest generation of {@code name}, 0 when it has none. */
     private long latest(String name) throws IOException {
-        long max = 0;
+        return generations(name).stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    /** The generations of {@code name} that exist now. */
+    private List<Long> generations(String name) throws IOException {
+        List<Long> out = new ArrayList<>();
         for (String k : keys(name + GEN)) {
             String digits = k.substring(k.length() - Math.min(k.length(), DIGITS));
             try {
-                max = Math.max(max, Long.parseLong(digits));
+                out.add(Long.parseLong(digits));
             } catch (NumberFormatException e) {
                 // not a generation
             }
         }
-        return max;
+        return out;
     }
 
     private List<String> keys(String under) throws IOException {

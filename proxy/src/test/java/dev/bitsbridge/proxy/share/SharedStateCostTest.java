@@ -97,8 +97,8 @@ class SharedStateCostTest {
         // an unknown id: one LIST, then remembered absent
         assertEquals(Map.of("ListObjectsV2", 1), count(() -> assertNull(other.find("0123456789abcdef").get())));
         assertEquals(Map.of(), count(() -> assertNull(other.find("0123456789abcdef").get())));
-        // a fresh URL: read + conditional write of the next generation
-        assertEquals(Map.of("GetObject", 1, "ListObjectsV2", 1, "PutObject", 1),
+        // a fresh URL: read + conditional write of the next generation + the LIST confirming it
+        assertEquals(Map.of("GetObject", 1, "ListObjectsV2", 2, "PutObject", 1),
                 count(() -> other.replace(l[0].id(), url)));
         assertEquals(Map.of("GetObject", 1, "ListObjectsV2", 2, "DeleteObject", 2),
                 count(() -> other.delete(l[0].id())));
@@ -112,7 +112,7 @@ class SharedStateCostTest {
         ShareSecret[] secret = new ShareSecret[1];
         assertEquals(Map.of("ListObjectsV2", 2, "PutObject", 1), count(() -> secret[0] = ShareSecret.shared(state)));
         assertEquals(Map.of("GetObject", 1, "ListObjectsV2", 1), count(() -> secret[0].refresh()));
-        assertEquals(Map.of("GetObject", 1, "ListObjectsV2", 1, "PutObject", 1),
+        assertEquals(Map.of("GetObject", 1, "ListObjectsV2", 2, "PutObject", 1),
                 count(() -> ShareSecret.rotate(state, true)));
         AdminToken[] token = new AdminToken[1];
         assertEquals(Map.of("ListObjectsV2", 2, "PutObject", 1), count(() -> token[0] = AdminToken.shared(state, null)));
@@ -128,8 +128,8 @@ class SharedStateCostTest {
         assertEquals(Map.of("GetObject", 1, "ListObjectsV2", 1),
                 count(() -> assertEquals(SharedOnceLedger.Outcome.BUSY, ledger.claim(t, s -> s).get().outcome())));
         c[0].delivered(0, 1000, 1000, 1000, true);
-        // the end of the response: read, merge, swap (spent now)
-        assertEquals(Map.of("GetObject", 1, "ListObjectsV2", 1, "PutObject", 1), count(() -> ledger.release(c[0]).get()));
+        // the end of the response: read, merge, swap and its confirming LIST (spent now)
+        assertEquals(Map.of("GetObject", 1, "ListObjectsV2", 2, "PutObject", 1), count(() -> ledger.release(c[0]).get()));
         // spent is final and remembered: no request
         assertEquals(Map.of(), count(() -> assertEquals(true, ledger.spentHere(t))));
         // a HEAD's check on another instance: read
