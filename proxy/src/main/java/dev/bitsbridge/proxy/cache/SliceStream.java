@@ -85,7 +85,8 @@ public final class SliceStream implements Transfer, SliceSender.Host, DirectRang
         attempts++;
         long sliceStart = entry.sliceStart(index);
         long sliceEnd = Math.min(end, sliceStart + entry.sliceLength(index));
-        data = attempts > MAX_SLICE_ATTEMPTS ? null : cache.open(entry, index, origin);
+        data = attempts > MAX_SLICE_ATTEMPTS ? null
+                : cache.open(entry, index, origin, (int) (pos - sliceStart), (int) (sliceEnd - sliceStart));
         if (data == null) {
             direct(sliceEnd);
             return;

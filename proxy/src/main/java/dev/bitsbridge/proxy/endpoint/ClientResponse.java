@@ -5,6 +5,7 @@ import dev.bitsbridge.proxy.error.ErrorResponses;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -292,6 +294,41 @@ public final class ClientResponse {
             return;
         }
         ctx.writeAndFlush(data).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+
+    /**
+     * Whether {@link #body(FileRegion, Runnable)} may be used: plain HTTP (TLS encrypts in user
+     * space, so it cannot send a file's pages as they are).
+     */
+    public boolean zeroCopy() {
+        return ctx.pipeline().get(SslHandler.class) == null;
+    }
+
+    /**
+     * Writes body bytes straight from a file ({@code sendfile}) and flushes; ownership of
+     * {@code region} passes to Netty. Netty does not count a region against the write-buffer
+     * water marks, so the caller writes the next only after {@code written} ran (on the event
+     * loop, once this one is in the socket; not at all if the write failed, which closes the
+     * connection).
+     */
+    public void body(FileRegion region, Runnable written) {
+        if (state != State.HEAD_SENT) {
+            region.release();
+            return;
+        }
+        long n = region.count();
+        DeliveryMeter m = deliveryFirst >= 0 ? meter : null;
+        ctx.writeAndFlush(region).addListener(f -> {
+            if (f.isSuccess()) {
+                if (m != null) {
+                    m.wrote(n);
+                    m.sample(SocketQueue.held(ctx.channel()));
+                }
+                written.run();
+            } else {
+                ctx.fireExceptionCaught(f.cause());
+            }
+        });
     }
 
     public void finish() {

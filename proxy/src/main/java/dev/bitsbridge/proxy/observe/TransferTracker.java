@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -74,8 +75,9 @@ public final class TransferTracker extends ChannelDuplexHandler {
                 a.status = r.status().code();
                 a.total = HttpUtil.getContentLength(r, -1L);
             }
-            int n = msg instanceof ByteBufHolder h ? h.content().readableBytes()
-                    : msg instanceof ByteBuf b ? b.readableBytes() : 0;
+            long n = msg instanceof ByteBufHolder h ? h.content().readableBytes()
+                    : msg instanceof ByteBuf b ? b.readableBytes()
+                    : msg instanceof FileRegion region ? region.count() : 0; // a cache hit sent from its file
             if (n > 0) {
                 promise = promise.unvoid();
                 promise.addListener(f -> {
@@ -113,7 +115,7 @@ public final class TransferTracker extends ChannelDuplexHandler {
     }
 
     /** Runs on the event loop when the socket took {@code n} body bytes of {@code a}'s response. */
-    private void written(TransferRegistry.Active a, int n) {
+    private void written(TransferRegistry.Active a, long n) {
         a.bytes += n; // single writer: this event loop
         sentUnreported += n;
         if (sentUnreported >= REPORT_BATCH) {
