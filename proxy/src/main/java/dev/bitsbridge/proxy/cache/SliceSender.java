@@ -128,6 +128,7 @@ final class SliceSender {
         FileRegion region = data.region(pos, to);
         pos = to;
         stats.fromCache(n);
+        stats.fromFile(n);
         host.sent(n);
         out.body(region, this::pump);
     }
