@@ -277,12 +277,16 @@ public final class SliceCache {
         }
     }
 
-    /** Starts filling slice {@code index} ahead of a reader, unless it is stored or in flight. */
-    void prefetch(ObjectEntry e, long index, Origin origin) {
+    /**
+     * Starts filling slice {@code index} ahead of a reader, unless it is stored or in flight;
+     * true if this call started the fill.
+     */
+    boolean prefetch(ObjectEntry e, long index, Origin origin) {
         String key = e.sliceKey(index);
         if (!fills.containsKey(key) && !store.contains(key) && store.reserve(SliceFill.fileSize(e, index))) {
-            startFill(e, index, origin, false);
+            return startFill(e, index, origin, false) != null;
         }
+        return false;
     }
 
     /**

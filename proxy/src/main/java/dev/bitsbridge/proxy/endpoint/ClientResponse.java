@@ -85,6 +85,12 @@ public final class ClientResponse {
      */
     public static final AttributeKey<IntSupplier> UPSTREAM_PARALLELISM = AttributeKey.valueOf("bitsbridge.parallelism");
 
+    /**
+     * Where the current response's body came from when it is served through the disk cache
+     * (read from any thread, for the status page); unset otherwise. Reset per request.
+     */
+    public static final AttributeKey<CacheShare> CACHE_SHARE = AttributeKey.valueOf("bitsbridge.cacheShare");
+
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
     private final boolean headRequest;
@@ -180,6 +186,17 @@ public final class ClientResponse {
     /** Tells the status page how many upstream connections this response uses (read from any thread). */
     public void upstreamParallelism(IntSupplier connections) {
         ctx.channel().attr(UPSTREAM_PARALLELISM).set(connections);
+    }
+
+    /** The count of where this response's bytes came from, made on first use (the disk cache's responses). */
+    public CacheShare cacheShare() {
+        var attr = ctx.channel().attr(CACHE_SHARE);
+        CacheShare c = attr.get();
+        if (c == null) {
+            c = new CacheShare();
+            attr.set(c);
+        }
+        return c;
     }
 
     /** Sends a status line and headers; the body follows with {@link #body} and {@link #finish}. */

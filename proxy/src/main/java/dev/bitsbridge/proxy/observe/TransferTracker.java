@@ -57,6 +57,8 @@ public final class TransferTracker extends ChannelDuplexHandler {
             current = listed ? registry.start(a.method, a.path, a.client) : a;
             ctx.channel().attr(ClientResponse.UPSTREAM_PARALLELISM).set(null);
             current.upstream = ctx.channel().attr(ClientResponse.UPSTREAM_PARALLELISM);
+            ctx.channel().attr(ClientResponse.CACHE_SHARE).set(null);
+            current.cache = ctx.channel().attr(ClientResponse.CACHE_SHARE);
         }
         if (msg instanceof HttpContent c) {
             bodyReceived += c.content().readableBytes();
