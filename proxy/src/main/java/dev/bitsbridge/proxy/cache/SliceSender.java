@@ -45,10 +45,14 @@ final class SliceSender {
     private final CacheStats stats;
     private final SliceData.Waiter waiter;
     private final boolean zeroCopy;
+    private final boolean endsResponse;
     private int pos;
     private boolean stopped;
 
-    SliceSender(ClientResponse out, SliceData data, int from, int to, Host host, CacheStats stats) {
+    /** @param endsResponse {@code to} is the last byte of the response */
+    SliceSender(ClientResponse out, SliceData data, int from, int to, boolean endsResponse, Host host,
+            CacheStats stats) {
+        this.endsResponse = endsResponse;
         this.out = out;
         this.data = data;
         this.pos = from;
@@ -130,7 +134,13 @@ final class SliceSender {
         stats.fromCache(n);
         stats.fromFile(n);
         host.sent(n);
-        out.body(region, this::pump);
+        if (endsResponse) {
+            // Nothing follows but the end of the response, whose flush sends this too: no wait.
+            out.body(region, null);
+            pump();
+        } else {
+            out.body(region, this::pump);
+        }
     }
 
     /**

@@ -98,8 +98,8 @@ public final class SliceStream implements Transfer, SliceSender.Host, DirectRang
             direct(sliceEnd);
             return;
         }
-        sender = new SliceSender(out, data, (int) (pos - sliceStart), (int) (sliceEnd - sliceStart), this,
-                cache.stats());
+        sender = new SliceSender(out, data, (int) (pos - sliceStart), (int) (sliceEnd - sliceStart), sliceEnd == end,
+                this, cache.stats());
         sender.pump();
     }
 

@@ -3,6 +3,7 @@ package dev.bitsbridge.proxy.endpoint;
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.error.ErrorResponses;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.FileRegion;
@@ -322,11 +323,12 @@ public final class ClientResponse {
     }
 
     /**
-     * Writes body bytes straight from a file ({@code sendfile}) and flushes; ownership of
-     * {@code region} passes to Netty. Netty does not count a region against the write-buffer
-     * water marks, so the caller writes the next only after {@code written} ran (on the event
-     * loop, once this one is in the socket; not at all if the write failed, which closes the
-     * connection).
+     * Writes body bytes straight from a file ({@code sendfile}); ownership of {@code region}
+     * passes to Netty. Netty does not count a region against the write-buffer water marks, so a
+     * caller with more to send writes the next only after {@code written} ran (on the event loop,
+     * once this one is in the socket; not at all if the write failed, which closes the
+     * connection). With {@code written} null the region is the end of the body: it is not flushed
+     * here but by the {@link #finish} that the caller sends next, in one go.
      */
     public void body(FileRegion region, Runnable written) {
         if (state != State.HEAD_SENT) {
@@ -335,15 +337,22 @@ public final class ClientResponse {
         }
         long n = region.count();
         DeliveryMeter m = deliveryFirst >= 0 ? meter : null;
-        ctx.writeAndFlush(region).addListener(f -> {
-            if (f.isSuccess()) {
+        if (written == null && m == null) {
+            ctx.write(region).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+            return;
+        }
+        ChannelFuture f = written == null ? ctx.write(region) : ctx.writeAndFlush(region);
+        f.addListener(done -> {
+            if (done.isSuccess()) {
                 if (m != null) {
                     m.wrote(n);
                     m.sample(SocketQueue.held(ctx.channel()));
                 }
-                written.run();
+                if (written != null) {
+                    written.run();
+                }
             } else {
-                ctx.fireExceptionCaught(f.cause());
+                ctx.fireExceptionCaught(done.cause());
             }
         });
     }
