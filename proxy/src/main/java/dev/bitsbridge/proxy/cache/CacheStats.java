@@ -20,6 +20,7 @@ public final class CacheStats {
     private final LongAdder revalidations = new LongAdder();
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder bytesFromCache = new LongAdder();
+    private final LongAdder bytesFromFile = new LongAdder();
     private final LongAdder bytesFromS3 = new LongAdder();
     private final AtomicLong diskErrors = new AtomicLong();
 
@@ -53,6 +54,11 @@ public final class CacheStats {
 
     void fromCache(long n) {
         bytesFromCache.add(n);
+    }
+
+    /** Of the bytes from cache, sent straight from the file (sendfile), not read and checked again. */
+    void fromFile(long n) {
+        bytesFromFile.add(n);
     }
 
     void fromS3(long n) {
@@ -101,6 +107,11 @@ public final class CacheStats {
     /** Body bytes received from S3 by fills and by uncached (bypassed) reads. */
     public long bytesFromS3() {
         return bytesFromS3.sum();
+    }
+
+    /** Of {@link #bytesFromCache}, bytes sent with sendfile: their blocks had passed their checksums before. */
+    public long bytesSentFromFile() {
+        return bytesFromFile.sum();
     }
 
     public long diskErrors() {

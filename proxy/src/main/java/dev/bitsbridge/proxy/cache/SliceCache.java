@@ -7,7 +7,9 @@ import dev.bitsbridge.proxy.upstream.Drain;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.handler.codec.http.HttpResponse;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -47,6 +49,7 @@ public final class SliceCache {
     private final CacheConfig config;
     private final Clock clock;
     private final SliceStore store;
+    private final BlockChecks checks;
     private final CacheStats stats = new CacheStats();
     /**
      * Versions known in memory, least recently used dropped past {@link #MAX_ENTRIES}: their
@@ -65,15 +68,17 @@ public final class SliceCache {
     private final ConcurrentHashMap<String, SliceFill> fills = new ConcurrentHashMap<>();
     private final AtomicLong lastDiskLog = new AtomicLong(Long.MIN_VALUE / 2);
 
-    private SliceCache(CacheConfig config, Clock clock, SliceStore store) {
+    private SliceCache(CacheConfig config, Clock clock, SliceStore store, BlockChecks checks) {
         this.config = config;
         this.clock = clock;
         this.store = store;
+        this.checks = checks;
     }
 
     /** Opens the cache folder (created if missing), indexing the slices a previous run left. */
     public static SliceCache open(CacheConfig config, Clock clock) throws IOException {
-        return new SliceCache(config, clock, new SliceStore(config.dir(), config.maxBytes()));
+        BlockChecks checks = new BlockChecks(clock);
+        return new SliceCache(config, clock, new SliceStore(config.dir(), config.maxBytes(), checks::forget), checks);
     }
 
     public CacheStats stats() {
@@ -209,8 +214,10 @@ public final class SliceCache {
     /**
      * Slice {@code index} of version {@code e} for one reader, who must {@link SliceData#release}
      * it: stored, in flight, or a new fill sent from {@code origin}; null to read it uncached.
+     * {@code [from, to)} are the bytes of the slice the reader wants: when every block they touch
+     * has passed its checksum in this very file, the slice is opened without reading its header.
      */
-    SliceData open(ObjectEntry e, long index, Origin origin) {
+    SliceData open(ObjectEntry e, long index, Origin origin, int from, int to) {
         String key = e.sliceKey(index);
         for (int attempt = 0; attempt < 3; attempt++) {
             SliceFill f = fills.get(key);
@@ -222,17 +229,15 @@ public final class SliceCache {
                 continue; // it just ended: its file is indexed, or it failed
             }
             if (store.contains(key)) {
-                SliceFile.Opened o = null;
-                try {
-                    o = SliceFile.open(store.sliceFile(key), e.identity(), index, e.sliceLength(index));
-                } catch (IOException ex) {
-                    log.debug("cache: reading a slice failed: {}", ex.toString());
-                }
-                if (o != null) {
+                Path file = store.sliceFile(key);
+                // Taken before the file is opened: a file replaced in between is checked again, never trusted.
+                BlockChecks.FileState state = BlockChecks.FileState.of(file);
+                SliceData stored = state == null ? null : stored(e, index, key, file, state, from, to);
+                if (stored != null) {
                     stats.hit();
-                    return new StoredSlice(o, e.sliceLength(index));
+                    return stored;
                 }
-                if (Files.exists(store.sliceFile(key))) {
+                if (Files.exists(file)) {
                     corrupt(e, index); // torn, truncated, or not this slice: fetched again below
                 } else {
                     store.discard(key); // evicted (or deleted by hand) since the index was read
@@ -252,12 +257,36 @@ public final class SliceCache {
         return null;
     }
 
-    /** Starts filling slice {@code index} ahead of a reader, unless it is stored or in flight. */
-    void prefetch(ObjectEntry e, long index, Origin origin) {
+    private SliceData stored(ObjectEntry e, long index, String key, Path file, BlockChecks.FileState state, int from,
+            int to) {
+        int length = e.sliceLength(index);
+        try {
+            BlockChecks.Mark m = checks.trusted(key, state);
+            if (m != null && to > from && m.passed(from / SliceFile.BLOCK, (to - 1) / SliceFile.BLOCK)) {
+                FileChannel ch = SliceFile.openData(file);
+                return ch == null ? null : new StoredSlice(new SliceFile.Opened(ch, m.dataOffset(), null), length, m);
+            }
+            SliceFile.Opened o = SliceFile.open(file, e.identity(), index, length);
+            if (o == null) {
+                return null;
+            }
+            return new StoredSlice(o, length, checks.markFor(key, state, o.dataOffset(), SliceFile.blocks(length)));
+        } catch (IOException ex) {
+            log.debug("cache: reading a slice failed: {}", ex.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Starts filling slice {@code index} ahead of a reader, unless it is stored or in flight;
+     * true if this call started the fill.
+     */
+    boolean prefetch(ObjectEntry e, long index, Origin origin) {
         String key = e.sliceKey(index);
         if (!fills.containsKey(key) && !store.contains(key) && store.reserve(SliceFill.fileSize(e, index))) {
-            startFill(e, index, origin, false);
+            return startFill(e, index, origin, false) != null;
         }
+        return false;
     }
 
     /**

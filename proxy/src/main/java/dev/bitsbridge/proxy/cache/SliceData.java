@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.cache;
 
+import io.netty.channel.FileRegion;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +43,23 @@ interface SliceData {
     void await(Waiter w, long needed);
 
     void release();
+
+    /** Whether blocks {@code fromBlock..toBlock} passed their checksum in this file since it was last changed. */
+    default boolean passed(int fromBlock, int toBlock) {
+        return false; // a fill in flight: every block is checked as it is read
+    }
+
+    /** Block {@code block} was read from this file and passed its checksum. */
+    default void passed(int block) {
+    }
+
+    /**
+     * Data bytes {@code [from, to)} as a region for zero-copy sending; only for blocks that
+     * {@link #passed}. The reader's hold on the slice lasts until Netty is done with the region.
+     */
+    default FileRegion region(int from, int to) {
+        throw new UnsupportedOperationException("only a stored slice is sent from its file");
+    }
 
     /** A reader waiting for a fill, woken on its own event loop. One-shot: register again to wait again. */
     final class Waiter {

@@ -61,7 +61,10 @@ final class SliceFile {
         return h;
     }
 
-    /** A complete slice opened for reading, its header checked. */
+    /**
+     * A complete slice opened for reading, its header checked; {@code crcs} null when only blocks
+     * that already passed their checksums will be read.
+     */
     record Opened(FileChannel channel, long dataOffset, int[] crcs) {
     }
 
@@ -112,6 +115,18 @@ final class SliceFile {
             if (!ok) {
                 ch.close();
             }
+        }
+    }
+
+    /**
+     * Opens a slice file whose header was checked before (in the same file state), for its data
+     * blocks that passed their checksums; null if it is gone.
+     */
+    static FileChannel openData(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return null;
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +42,15 @@ final class SliceStore {
     private long stored;
     private long reserved;
     private long evictions;
+    private final Consumer<String> deleted;
 
     SliceStore(Path dir, long maxBytes) throws IOException {
+        this(dir, maxBytes, key -> { });
+    }
+
+    /** @param deleted told the key of each slice file deleted (under the index's lock: it must not call back) */
+    SliceStore(Path dir, long maxBytes, Consumer<String> deleted) throws IOException {
+        this.deleted = deleted;
         this.slices = dir.resolve("slices");
         this.meta = dir.resolve("meta");
         this.maxBytes = maxBytes;
@@ -157,6 +165,7 @@ final class SliceStore {
     }
 
     private void delete(String key) {
+        deleted.accept(key);
         try {
             Files.deleteIfExists(sliceFile(key));
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.cache;
 
+import dev.bitsbridge.proxy.endpoint.CacheShare;
 import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import dev.bitsbridge.proxy.endpoint.Transfer;
 
@@ -39,6 +40,10 @@ public final class SliceStream implements Transfer, SliceSender.Host, DirectRang
     private final Origin origin;
     private final long end;
     private final Hooks hooks;
+    private final CacheShare share;
+    /** Slices this response's read-ahead started fetching: S3's bytes, not hits, when read. */
+    private final java.util.Set<Long> fetchedAhead = new java.util.HashSet<>();
+    private boolean fetchedHere;
     private long pos;
     private long slice = -1;
     private int attempts;
@@ -57,6 +62,7 @@ public final class SliceStream implements Transfer, SliceSender.Host, DirectRang
         this.pos = first;
         this.end = first + length;
         this.hooks = hooks;
+        this.share = out.cacheShare();
     }
 
     public void start() {
@@ -77,21 +83,23 @@ public final class SliceStream implements Transfer, SliceSender.Host, DirectRang
             slice = index;
             attempts = 0;
             for (int p = 1; p <= cache.config().prefetchSlices(); p++) {
-                if (entry.sliceStart(index + p) < end) {
-                    cache.prefetch(entry, index + p, origin);
+                if (entry.sliceStart(index + p) < end && cache.prefetch(entry, index + p, origin)) {
+                    fetchedAhead.add(index + p);
                 }
             }
+            fetchedHere = fetchedAhead.remove(index);
         }
         attempts++;
         long sliceStart = entry.sliceStart(index);
         long sliceEnd = Math.min(end, sliceStart + entry.sliceLength(index));
-        data = attempts > MAX_SLICE_ATTEMPTS ? null : cache.open(entry, index, origin);
+        data = attempts > MAX_SLICE_ATTEMPTS ? null
+                : cache.open(entry, index, origin, (int) (pos - sliceStart), (int) (sliceEnd - sliceStart));
         if (data == null) {
             direct(sliceEnd);
             return;
         }
-        sender = new SliceSender(out, data, (int) (pos - sliceStart), (int) (sliceEnd - sliceStart), this,
-                cache.stats());
+        sender = new SliceSender(out, data, (int) (pos - sliceStart), (int) (sliceEnd - sliceStart), sliceEnd == end,
+                this, cache.stats());
         sender.pump();
     }
 
@@ -115,6 +123,13 @@ public final class SliceStream implements Transfer, SliceSender.Host, DirectRang
     @Override
     public void sent(int n) {
         pos += n;
+        // For the status page: a slice complete on disk is a hit, unless this response's own read-ahead
+        // fetched it; a fill or an uncached read is S3's.
+        if (direct == null && data instanceof StoredSlice && !fetchedHere) {
+            share.fromCache(n);
+        } else {
+            share.fromS3(n);
+        }
     }
 
     @Override

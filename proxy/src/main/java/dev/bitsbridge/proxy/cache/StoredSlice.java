@@ -1,17 +1,29 @@
 package dev.bitsbridge.proxy.cache;
 
+import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.FileRegion;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A complete slice file, its header checked; owned by one reader, which closes it. Not thread-safe. */
+/**
+ * A complete slice file, its header checked, with what is known of its blocks
+ * ({@link BlockChecks.Mark}). Owned by one reader; its channel is closed when the reader has
+ * released it and every {@link #region} cut from it has been written or dropped by Netty (the
+ * regions share the channel, so it is reference-counted). Thread-safe counting; otherwise used on
+ * the reader's event loop.
+ */
 final class StoredSlice implements SliceData {
 
     private final SliceFile.Opened file;
     private final int length;
+    private final BlockChecks.Mark mark;
+    private final AtomicInteger refs = new AtomicInteger(1);
 
-    StoredSlice(SliceFile.Opened file, int length) {
+    StoredSlice(SliceFile.Opened file, int length, BlockChecks.Mark mark) {
         this.file = file;
         this.length = length;
+        this.mark = mark;
     }
 
     @Override
@@ -50,11 +62,46 @@ final class StoredSlice implements SliceData {
     }
 
     @Override
+    public boolean passed(int fromBlock, int toBlock) {
+        return mark != null && mark.passed(fromBlock, toBlock);
+    }
+
+    @Override
+    public void passed(int block) {
+        if (mark != null) {
+            mark.passed(block);
+        }
+    }
+
+    @Override
+    public FileRegion region(int from, int to) {
+        refs.incrementAndGet();
+        return new SharedRegion(file.channel(), file.dataOffset() + from, to - from, this);
+    }
+
+    @Override
     public void release() {
-        try {
-            file.channel().close();
-        } catch (IOException e) {
-            // nothing was written through it
+        if (refs.decrementAndGet() == 0) {
+            try {
+                file.channel().close();
+            } catch (IOException e) {
+                // nothing was written through it
+            }
+        }
+    }
+
+    /** A region of the slice's channel that, once Netty is done with it, releases its share instead of closing it. */
+    private static final class SharedRegion extends DefaultFileRegion {
+        private final StoredSlice owner;
+
+        SharedRegion(FileChannel channel, long position, long count, StoredSlice owner) {
+            super(channel, position, count);
+            this.owner = owner;
+        }
+
+        @Override
+        protected void deallocate() {
+            owner.release();
         }
     }
 }

@@ -3,8 +3,10 @@ package dev.bitsbridge.proxy.endpoint;
 import dev.bitsbridge.proxy.error.BridgeError;
 import dev.bitsbridge.proxy.error.ErrorResponses;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -14,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -82,6 +85,12 @@ public final class ClientResponse {
      * parts receiving for a parallel or read-ahead transfer), for the status page. Reset per request.
      */
     public static final AttributeKey<IntSupplier> UPSTREAM_PARALLELISM = AttributeKey.valueOf("bitsbridge.parallelism");
+
+    /**
+     * Where the current response's body came from when it is served through the disk cache
+     * (read from any thread, for the status page); unset otherwise. Reset per request.
+     */
+    public static final AttributeKey<CacheShare> CACHE_SHARE = AttributeKey.valueOf("bitsbridge.cacheShare");
 
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
@@ -178,6 +187,17 @@ public final class ClientResponse {
     /** Tells the status page how many upstream connections this response uses (read from any thread). */
     public void upstreamParallelism(IntSupplier connections) {
         ctx.channel().attr(UPSTREAM_PARALLELISM).set(connections);
+    }
+
+    /** The count of where this response's bytes came from, made on first use (the disk cache's responses). */
+    public CacheShare cacheShare() {
+        var attr = ctx.channel().attr(CACHE_SHARE);
+        CacheShare c = attr.get();
+        if (c == null) {
+            c = new CacheShare();
+            attr.set(c);
+        }
+        return c;
     }
 
     /** Sends a status line and headers; the body follows with {@link #body} and {@link #finish}. */
@@ -292,6 +312,49 @@ public final class ClientResponse {
             return;
         }
         ctx.writeAndFlush(data).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+
+    /**
+     * Whether {@link #body(FileRegion, Runnable)} may be used: plain HTTP (TLS encrypts in user
+     * space, so it cannot send a file's pages as they are).
+     */
+    public boolean zeroCopy() {
+        return ctx.pipeline().get(SslHandler.class) == null;
+    }
+
+    /**
+     * Writes body bytes straight from a file ({@code sendfile}); ownership of {@code region}
+     * passes to Netty. Netty does not count a region against the write-buffer water marks, so a
+     * caller with more to send writes the next only after {@code written} ran (on the event loop,
+     * once this one is in the socket; not at all if the write failed, which closes the
+     * connection). With {@code written} null the region is the end of the body: it is not flushed
+     * here but by the {@link #finish} that the caller sends next, in one go.
+     */
+    public void body(FileRegion region, Runnable written) {
+        if (state != State.HEAD_SENT) {
+            region.release();
+            return;
+        }
+        long n = region.count();
+        DeliveryMeter m = deliveryFirst >= 0 ? meter : null;
+        if (written == null && m == null) {
+            ctx.write(region).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+            return;
+        }
+        ChannelFuture f = written == null ? ctx.write(region) : ctx.writeAndFlush(region);
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                if (m != null) {
+                    m.wrote(n);
+                    m.sample(SocketQueue.held(ctx.channel()));
+                }
+                if (written != null) {
+                    written.run();
+                }
+            } else {
+                ctx.fireExceptionCaught(done.cause());
+            }
+        });
     }
 
     public void finish() {

@@ -137,11 +137,22 @@ public final class OpsEndpoints implements ProxyEndpoint {
                 .put("active", s.active().size());
         ArrayNode active = n.putArray("active");
         for (TransferRegistry.Row r : s.active()) {
-            active.addObject()
+            ObjectNode row = active.addObject();
+            row
                     .put("id", r.id()).put("method", r.method()).put("path", r.path()).put("client", r.client())
                     .put("status", r.status()).put("bytes", r.bytes()).put("total", r.total())
                     .put("age_ms", r.ageMillis()).put("bytes_per_second", r.bytesPerSecond())
                     .put("started", r.startedAt().toString()).put("upstream_connections", r.upstreamConnections());
+            if (r.cacheBytes() >= 0) {
+                // Served through the disk cache: what came from complete slices, what from S3.
+                long both = r.cacheBytes() + r.s3Bytes();
+                ObjectNode c = row.putObject("cache").put("hit_bytes", r.cacheBytes()).put("s3_bytes", r.s3Bytes());
+                if (both > 0) {
+                    c.put("hit_ratio", Math.round(r.cacheBytes() * 1000.0 / both) / 1000.0);
+                } else {
+                    c.putNull("hit_ratio");
+                }
+            }
         }
         ArrayNode errors = n.putArray("recent_errors");
         for (TransferRegistry.Failure f : s.recentErrors()) {

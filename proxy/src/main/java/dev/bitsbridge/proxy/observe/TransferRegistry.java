@@ -44,6 +44,8 @@ public final class TransferRegistry {
         volatile long bytes;
         /** The channel's {@link dev.bitsbridge.proxy.endpoint.ClientResponse#UPSTREAM_PARALLELISM}. */
         volatile io.netty.util.Attribute<java.util.function.IntSupplier> upstream;
+        /** The channel's {@link dev.bitsbridge.proxy.endpoint.ClientResponse#CACHE_SHARE}. */
+        volatile io.netty.util.Attribute<dev.bitsbridge.proxy.endpoint.CacheShare> cache;
 
         Active(long id, String method, String path, String client) {
             this.id = id;
@@ -63,10 +65,13 @@ public final class TransferRegistry {
 
     /**
      * One active transfer as the page shows it; rate is the average since the request started;
-     * upstreamConnections is what the download uses now (-1: not a download, or not started).
+     * upstreamConnections is what the download uses now (-1: not a download, or not started);
+     * cacheBytes and s3Bytes are the body bytes sent from complete cached slices and those that came
+     * from S3 (-1 both: not served through the disk cache).
      */
     public record Row(long id, String method, String path, String client, int status, long bytes, long total,
-            long ageMillis, long bytesPerSecond, Instant startedAt, int upstreamConnections) {
+            long ageMillis, long bytesPerSecond, Instant startedAt, int upstreamConnections, long cacheBytes,
+            long s3Bytes) {
     }
 
     Active start(String method, String path, String client) {
@@ -107,8 +112,10 @@ public final class TransferRegistry {
             sentInProgress += bytes;
             long age = Math.max(1, (now - a.startNanos) / 1_000_000);
             var up = a.upstream == null ? null : a.upstream.get();
+            var cache = a.cache == null ? null : a.cache.get();
             rows.add(new Row(a.id, a.method, a.path, a.client, a.status, bytes, a.total, age, bytes * 1000 / age,
-                    a.startedAt, up == null ? -1 : up.getAsInt()));
+                    a.startedAt, up == null ? -1 : up.getAsInt(), cache == null ? -1 : cache.bytesFromCache(),
+                    cache == null ? -1 : cache.bytesFromS3()));
         }
         rows.sort(Comparator.comparingLong(Row::id));
         List<Failure> recent;

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -56,6 +57,8 @@ public final class TransferTracker extends ChannelDuplexHandler {
             current = listed ? registry.start(a.method, a.path, a.client) : a;
             ctx.channel().attr(ClientResponse.UPSTREAM_PARALLELISM).set(null);
             current.upstream = ctx.channel().attr(ClientResponse.UPSTREAM_PARALLELISM);
+            ctx.channel().attr(ClientResponse.CACHE_SHARE).set(null);
+            current.cache = ctx.channel().attr(ClientResponse.CACHE_SHARE);
         }
         if (msg instanceof HttpContent c) {
             bodyReceived += c.content().readableBytes();
@@ -74,8 +77,9 @@ public final class TransferTracker extends ChannelDuplexHandler {
                 a.status = r.status().code();
                 a.total = HttpUtil.getContentLength(r, -1L);
             }
-            int n = msg instanceof ByteBufHolder h ? h.content().readableBytes()
-                    : msg instanceof ByteBuf b ? b.readableBytes() : 0;
+            long n = msg instanceof ByteBufHolder h ? h.content().readableBytes()
+                    : msg instanceof ByteBuf b ? b.readableBytes()
+                    : msg instanceof FileRegion region ? region.count() : 0; // a cache hit sent from its file
             if (n > 0) {
                 promise = promise.unvoid();
                 promise.addListener(f -> {
@@ -113,7 +117,7 @@ public final class TransferTracker extends ChannelDuplexHandler {
     }
 
     /** Runs on the event loop when the socket took {@code n} body bytes of {@code a}'s response. */
-    private void written(TransferRegistry.Active a, int n) {
+    private void written(TransferRegistry.Active a, long n) {
         a.bytes += n; // single writer: this event loop
         sentUnreported += n;
         if (sentUnreported >= REPORT_BATCH) {

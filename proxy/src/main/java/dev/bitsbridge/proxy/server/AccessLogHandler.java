@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -79,6 +80,8 @@ final class AccessLogHandler extends ChannelDuplexHandler {
             bytes += h.content().readableBytes();
         } else if (msg instanceof ByteBuf b) {
             bytes += b.readableBytes();
+        } else if (msg instanceof FileRegion r) {
+            bytes += r.count(); // a cache hit sent from its file
         }
         if (msg instanceof LastHttpContent && inProgress) {
             promise = promise.unvoid();

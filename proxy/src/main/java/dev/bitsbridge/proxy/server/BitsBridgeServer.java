@@ -393,6 +393,9 @@ public final class BitsBridgeServer implements AutoCloseable {
                 st, s -> s.bypassedCount());
         metrics.counter("bitsbridge.cache.served", "bytes", "Body bytes sent to clients from the cache", st,
                 s -> s.bytesFromCache());
+        metrics.counter("bitsbridge.cache.sendfile", "bytes",
+                "Of the bytes from the cache, those sent straight from the file (blocks checked before)", st,
+                s -> s.bytesSentFromFile());
         metrics.counter("bitsbridge.cache.fetched", "bytes", "Body bytes the cache (and reads it bypassed) got from S3",
                 st, s -> s.bytesFromS3());
         metrics.gauge("bitsbridge.cache.size.bytes", "Bytes of cached slices, with fills in flight", c,

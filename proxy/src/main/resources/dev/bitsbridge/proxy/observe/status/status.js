@@ -52,6 +52,8 @@
     tr.appendChild(el('td', bytes(Math.round(rate)) + '/s', 'rate'));
     tr.appendChild(el('td', duration(t.age_ms), 'age'));
     tr.appendChild(el('td', t.upstream_connections > 0 ? String(t.upstream_connections) : '–', 'upstream'));
+    const hit = t.cache && t.cache.hit_ratio !== null ? Math.floor(t.cache.hit_ratio * 100) + '% hit' : '–';
+    tr.appendChild(el('td', hit, 'cache'));
     return tr;
   }
 
