@@ -6,6 +6,8 @@ import dev.bitsbridge.proxy.http.PartPlan;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,15 +31,24 @@ import org.slf4j.LoggerFactory;
  *       length in the shared {@link ReadAhead} budget first; with the budget exhausted a transfer
  *       keeps fewer parts in flight, down to the head alone.</li>
  *   <li>Nothing is fetched ahead until the client has shown it reads: the kernel took
- *       {@link #rampBytes} of this response (1 MiB, or half a part if smaller; more than the
- *       socket buffers of a client that never reads take on loopback). A client that stalls at
- *       once costs what a single-request download costs.</li>
+ *       {@link #rampBytes} of this response (1 MiB, or half a part if smaller). When, and whether,
+ *       parts are fetched ahead after that is {@link ParallelismRule}'s decision: at once on a
+ *       slow connection; after the first part and a measured probe on a fast one, and not at all
+ *       once parts proved to add no throughput (adaptive concurrency).</li>
+ *   <li>A client that stops reading gives its parts back: when it has taken no byte for
+ *       {@link #STALL_MILLIS} while bytes wait for it, and another transfer was refused budget
+ *       in the last {@code 2 x STALL_MILLIS} (or the stall has lasted {@link #LONG_STALL_MILLIS}),
+ *       every part after the one it is reading is dropped with its buffers and reservation. Nothing is fetched ahead
+ *       again until it has taken {@link #rampBytes} more; the dropped parts are then asked
+ *       again, pinned to the same ETag. A stalled client so holds at most the part it is
+ *       reading.</li>
  *   <li>A part that fails (S3 cut its body, timed out, could not be reached after S3Caller's own
  *       retries) is asked again from its first missing byte, up to {@link RangePart#MAX_ATTEMPTS}
  *       times; then the transfer fails. {@link #cancel} (the client left) closes every part and
  *       releases every buffer and reservation at once.</li>
  * </ul>
- * S3 requests per transfer: one per part, plus retries: {@code ceil(length / partSize)}.
+ * S3 requests per transfer: one per part, plus retries and parts given back by a stalled client:
+ * {@code ceil(length / partSize)} otherwise.
  *
  * <p>Threading: confined to the client's event loop; every part's upstream connection is on it
  * too. Buffer ownership: each part owns the buffers it queued until they are handed to
@@ -46,6 +57,12 @@ import org.slf4j.LoggerFactory;
 final class ParallelDownload implements Transfer, PartOwner {
 
     private static final Logger log = LoggerFactory.getLogger(ParallelDownload.class);
+
+    /** A client that took nothing for this long, bytes waiting, counts as stalled. */
+    static final long STALL_MILLIS = 1_000;
+    /** A client stalled this long gives its parts back even if nobody else wants the budget. */
+    static final long LONG_STALL_MILLIS = 10_000;
+    private static final long STALL_CHECK_MILLIS = 250;
 
     final ClientResponse out;
     final ObjectSource source;
@@ -60,7 +77,14 @@ final class ParallelDownload implements Transfer, PartOwner {
     private int launched;
     private int receiving;
     private long written;
-    private boolean clientReads;
+    private ParallelismRule rule;
+    private boolean ahead;
+    /** The client stalled and gave its parts back: nothing ahead until it took the ramp again. */
+    private boolean parked;
+    private long parkedAt;
+    private long lastTook;
+    private long lastMoved;
+    private ScheduledFuture<?> stallTimer;
     private boolean done;
 
     ParallelDownload(ClientResponse out, ObjectSource source, ReadAhead readAhead, String etag, long size,
@@ -74,6 +98,11 @@ final class ParallelDownload implements Transfer, PartOwner {
         this.parts = new RangePart[plan.count()];
         this.onComplete = onComplete;
         this.rampBytes = Math.min(1L << 20, plan.partSize() / 2);
+    }
+
+    /** The decision on parts ahead: its phase, for the log and tests. */
+    ParallelismRule rule() {
+        return rule;
     }
 
     @Override
@@ -114,6 +143,9 @@ final class ParallelDownload implements Transfer, PartOwner {
         RangePart p = new RangePart(this, 0, plan.part(0), 0);
         parts[0] = p;
         launched = 1;
+        // The probe: the client takes as many bytes as half the cap's parts, parts at the cap.
+        long probe = Math.max(rampBytes, readAhead.maxParts() * plan.partSize() / 2);
+        rule = new ParallelismRule(rampBytes, probe, readAhead.adaptive(), System.nanoTime());
         p.attach(first, skip);
         drain();
     }
@@ -158,6 +190,7 @@ final class ParallelDownload implements Transfer, PartOwner {
                 head++;
                 if (head == parts.length) {
                     done = true;
+                    stopStallTimer();
                     onComplete.run();
                     return;
                 }
@@ -176,16 +209,12 @@ final class ParallelDownload implements Transfer, PartOwner {
 
     /** Starts the parts the window, the client's reading and the budget allow. */
     private void pump() {
-        // Opened once: the kernel took the ramp and the client is keeping up at this moment.
-        if (!clientReads && out.writable() && kernelTook() >= rampBytes) {
-            clientReads = true;
-        }
         while (!done && launched < parts.length && launched < head + 2 * readAhead.maxParts()
                 && (receiving < readAhead.maxParts() || launched == head)) {
             long reserve = 0;
             if (launched != head) {
                 long len = plan.part(launched).length();
-                if (!clientReads || !readAhead.tryReserve(len)) {
+                if (!mayFetchAhead() || !readAhead.tryReserve(len)) {
                     return;
                 }
                 reserve = len;
@@ -195,6 +224,71 @@ final class ParallelDownload implements Transfer, PartOwner {
             launched++;
             p.request();
         }
+    }
+
+    /** Whether a part may be fetched ahead of the client now (the ramp, the rule, a stall). */
+    private boolean mayFetchAhead() {
+        if (!out.writable()) {
+            return ahead && !parked; // decided while the client kept up; nothing new is decided now
+        }
+        long took = kernelTook();
+        if (parked) {
+            if (took - parkedAt < rampBytes) {
+                return false;
+            }
+            parked = false; // it reads again
+        }
+        boolean was = ahead;
+        ahead = rule.ahead(took, head > 0, System.nanoTime());
+        if (ahead && !was && stallTimer == null) {
+            lastTook = took;
+            lastMoved = System.nanoTime();
+            stallTimer = out.ctx().executor().scheduleAtFixedRate(this::checkStall, STALL_CHECK_MILLIS,
+                    STALL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        if (!ahead && was) {
+            readAhead.narrowed();
+            log.debug("parallel parts add nothing here ({} B/s with one connection, {} B/s with {}): one"
+                    + " connection from now on", (long) rule.oneConnectionRate(), (long) rule.probeRate(),
+                    readAhead.maxParts());
+        }
+        return ahead;
+    }
+
+    /**
+     * Gives the parts ahead back when the client stopped taking bytes while some wait for it,
+     * and the budget is wanted elsewhere or the stall has lasted.
+     */
+    private void checkStall() {
+        if (done) {
+            return;
+        }
+        long took = kernelTook();
+        long now = System.nanoTime();
+        if (took != lastTook || out.writable()) {
+            lastTook = took;
+            lastMoved = now;
+            return;
+        }
+        long stalled = now - lastMoved;
+        if (parked || launched <= head + 1 || stalled < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
+            return;
+        }
+        if (stalled < TimeUnit.MILLISECONDS.toNanos(LONG_STALL_MILLIS)
+                && !readAhead.refusedSince(now - 2 * TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS))) {
+            return;
+        }
+        parked = true;
+        parkedAt = took;
+        int dropped = 0;
+        for (int i = launched - 1; i > head; i--) {
+            parts[i].close();
+            parts[i] = null;
+            dropped++;
+        }
+        launched = head + 1;
+        readAhead.released(dropped);
+        log.debug("client stalled for {} ms: {} parts ahead given back", stalled / 1_000_000, dropped);
     }
 
     /** Bytes of this response the kernel accepted (written, less what still waits in Netty). */
@@ -223,11 +317,19 @@ final class ParallelDownload implements Transfer, PartOwner {
 
     private void closeParts() {
         done = true;
+        stopStallTimer();
         for (int i = head; i < launched; i++) {
             if (parts[i] != null) {
                 parts[i].close();
                 parts[i] = null;
             }
+        }
+    }
+
+    private void stopStallTimer() {
+        if (stallTimer != null) {
+            stallTimer.cancel(false);
+            stallTimer = null;
         }
     }
 }

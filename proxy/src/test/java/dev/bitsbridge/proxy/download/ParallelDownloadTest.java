@@ -131,6 +131,8 @@ class ParallelDownloadTest {
 
     @Test
     void clientLeavingCancelsEveryPartAndReleasesTheBudget() throws Exception {
+        // Parts at the cap whatever this machine's loopback speed (the rule may narrow them here).
+        proxy.readAhead().adaptive(false);
         try (RawHttp c = RawHttp.connect(proxy.port(), 16 * 1024)) {
             c.send(RawHttp.get("/big.bin"));
             assertEquals(200, c.readHead().status());
@@ -140,12 +142,55 @@ class ParallelDownloadTest {
         }
         await(() -> proxy.readAhead().partsInFlight() == 0 && proxy.readAhead().bytesHeld() == 0
                 && proxy.readAhead().bytesReserved() == 0, Duration.ofSeconds(1), "parts cancelled within 1 s");
+        proxy.readAhead().adaptive(true);
+    }
+
+    @Test
+    void stalledClientGivesItsPartsBackWhenAnotherWantsTheBudgetAndResumesByteExact() throws Exception {
+        long budget = 4 * PART;
+        BitsBridgeServer small = proxy(4, budget);
+        small.readAhead().adaptive(false);
+        try (RawHttp stalled = RawHttp.connect(small.port(), 16 * 1024)) {
+            stalled.send(RawHttp.get("/big.bin"));
+            assertEquals(200, stalled.readHead().status());
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            assertTrue(stalled.readBody(got, 512 * 1024));
+            // It stops reading here, with the whole budget fetched ahead of it.
+            await(() -> small.readAhead().bytesReserved() == budget && small.readAhead().bytesHeld() > 0,
+                    Duration.ofSeconds(10), "the stalled client's parts hold the budget");
+            long released = small.readAhead().partsReleased();
+
+            // Another client wants the budget: refused at first, the stalled one gives its parts back.
+            assertArrayEquals(DATA, RawHttp.exchange(small.port(), RawHttp.get("/data.bin")).body());
+            await(() -> small.readAhead().partsReleased() > released, Duration.ofSeconds(10), "parts given back");
+            await(() -> small.readAhead().bytesReserved() <= PART && small.readAhead().bytesHeld() <= PART,
+                    Duration.ofSeconds(5), "a stalled client holds at most the part it is reading");
+
+            // The budget is free for others now: a new download fetches parts ahead again.
+            CompletableFuture<byte[]> other = CompletableFuture.supplyAsync(() -> slowRead(small.port(), "/data.bin"));
+            long most = 0;
+            while (!other.isDone()) {
+                most = Math.max(most, small.readAhead().bytesReserved());
+                Thread.onSpinWait();
+            }
+            assertArrayEquals(DATA, other.join());
+            assertTrue(most > PART, "another client fetched parts ahead: " + most + " bytes reserved at most");
+
+            // The stalled client reads again: every byte, in order, the dropped parts asked again.
+            stalled.timeout(Duration.ofSeconds(30));
+            assertTrue(stalled.readBody(got, BIG.length - 512 * 1024), "the whole body");
+            assertArrayEquals(BIG, got.toByteArray());
+            awaitIdle(small);
+        } finally {
+            small.stop(Duration.ZERO);
+        }
     }
 
     @Test
     void slowClientsNeverMakeTheProxyHoldMoreThanTheBudget() throws Exception {
         long budget = 3 * PART;
         BitsBridgeServer small = proxy(8, budget);
+        small.readAhead().adaptive(false);
         try {
             CompletableFuture<byte[]> a = CompletableFuture.supplyAsync(() -> slowRead(small.port(), "/data.bin"));
             CompletableFuture<byte[]> b = CompletableFuture.supplyAsync(() -> slowRead(small.port(), "/data.bin"));
