@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *       slow connection; after the first part and a measured probe on a fast one, and not at all
  *       once parts proved to add no throughput (adaptive concurrency).</li>
  *   <li>A client that stops reading gives its parts back: when it has taken no byte for
- *       {@link #STALL_MILLIS} while bytes wait for it, and another transfer was refused budget
- *       in the last {@code 2 x STALL_MILLIS} (or the stall has lasted {@link #LONG_STALL_MILLIS}),
+ *       {@link #STALL_MILLIS} while bytes wait for it, and either its client has not
+ *       yet taken the probe (it never showed it keeps reading), or another transfer was refused
+ *       budget in the last {@code 2 x STALL_MILLIS}, or the stall has lasted {@link #LONG_STALL_MILLIS}:
  *       every part after the one it is reading is dropped with its buffers and reservation. Nothing is fetched ahead
  *       again until it has taken {@link #rampBytes} more; the dropped parts are then asked
  *       again, pinned to the same ETag. A stalled client so holds at most the part it is
@@ -143,9 +144,7 @@ final class ParallelDownload implements Transfer, PartOwner {
         RangePart p = new RangePart(this, 0, plan.part(0), 0);
         parts[0] = p;
         launched = 1;
-        // The probe: the client takes as many bytes as half the cap's parts, parts at the cap.
-        long probe = Math.max(rampBytes, readAhead.maxParts() * plan.partSize() / 2);
-        rule = new ParallelismRule(rampBytes, probe, readAhead.adaptive(), System.nanoTime());
+        rule = ParallelismRule.forCap(rampBytes, readAhead.maxParts(), readAhead.adaptive(), System.nanoTime());
         p.attach(first, skip);
         drain();
     }
@@ -209,12 +208,16 @@ final class ParallelDownload implements Transfer, PartOwner {
 
     /** Starts the parts the window, the client's reading and the budget allow. */
     private void pump() {
-        while (!done && launched < parts.length && launched < head + 2 * readAhead.maxParts()
+        if (done) {
+            return;
+        }
+        boolean mayAhead = mayFetchAhead();
+        while (launched < parts.length && launched < head + 2 * readAhead.maxParts()
                 && (receiving < readAhead.maxParts() || launched == head)) {
             long reserve = 0;
             if (launched != head) {
                 long len = plan.part(launched).length();
-                if (!mayFetchAhead() || !readAhead.tryReserve(len)) {
+                if (!mayAhead || !readAhead.tryReserve(len)) {
                     return;
                 }
                 reserve = len;
@@ -223,10 +226,16 @@ final class ParallelDownload implements Transfer, PartOwner {
             parts[launched] = p;
             launched++;
             p.request();
+            if (done) {
+                return; // the request failed at once and ended the transfer
+            }
         }
     }
 
-    /** Whether a part may be fetched ahead of the client now (the ramp, the rule, a stall). */
+    /**
+     * Whether parts may be fetched ahead of the client now (the ramp, the rule, a stall). Asked
+     * on every pump, so the rule sees the client's progress part by part.
+     */
     private boolean mayFetchAhead() {
         if (!out.writable()) {
             return ahead && !parked; // decided while the client kept up; nothing new is decided now
@@ -239,7 +248,7 @@ final class ParallelDownload implements Transfer, PartOwner {
             parked = false; // it reads again
         }
         boolean was = ahead;
-        ahead = rule.ahead(took, head > 0, System.nanoTime());
+        ahead = rule.ahead(took, head, System.nanoTime());
         if (ahead && !was && stallTimer == null) {
             lastTook = took;
             lastMoved = System.nanoTime();
@@ -274,7 +283,8 @@ final class ParallelDownload implements Transfer, PartOwner {
         if (parked || launched <= head + 1 || stalled < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
             return;
         }
-        if (stalled < TimeUnit.MILLISECONDS.toNanos(LONG_STALL_MILLIS)
+        // A client still in the probe has not shown it keeps reading: it gives its parts back at once.
+        if (rule.phase() != ParallelismRule.Phase.PROBE && stalled < TimeUnit.MILLISECONDS.toNanos(LONG_STALL_MILLIS)
                 && !readAhead.refusedSince(now - 2 * TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS))) {
             return;
         }

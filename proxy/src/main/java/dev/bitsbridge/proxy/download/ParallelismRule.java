@@ -9,19 +9,22 @@ package dev.bitsbridge.proxy.download;
  *   <li><b>Ramp</b>: the first part (the client's own request) streams alone until the client has
  *       taken {@code rampBytes}. A client that never reads never gets past it.</li>
  *   <li>If the ramp took {@link #FAST_RAMP_NANOS} or more, one connection is slow (a round trip
- *       per window: the WAN case): parts start at once, at the cap. If it came faster, one
+ *       per window: the WAN case) and parts start at once, at the cap. If it came faster, one
  *       connection is fast (loopback, LAN, a nearby endpoint): the first part streams alone until
- *       it is delivered whole, which costs little precisely because that connection is fast, and
- *       gives a steady one-connection rate instead of a burst into socket buffers.</li>
- *   <li><b>Probe</b>: parts run at the cap while the client takes {@code probeBytes} more; the
- *       rate it took them at is compared with the one-connection rate.</li>
- *   <li>At least {@link #MARGIN} times that rate: parts stay at the cap (<b>wide</b>). Less: the
- *       added connections added nothing the client could use (the client, the proxy's CPU or the
- *       origin is the limit), so no part is fetched ahead any more (<b>narrow</b>): each part is
- *       asked when the client reaches it and streams with the client's backpressure, as one
- *       connection does, without copies or memory held ahead.</li>
+ *       it is handed over whole, which costs little precisely because that connection is fast.</li>
+ *   <li>The <b>one-connection rate</b> is the rate the client took the first part at (over a
+ *       whole part, not a burst into socket buffers).</li>
+ *   <li><b>Probe</b>: with parts at the cap, the rate the client takes parts
+ *       {@code probeFrom .. probeTo} at (by then the parts ahead have filled, so it is the
+ *       steady rate, not a backlog handed over from memory).</li>
+ *   <li>At least {@link #MARGIN} times the one-connection rate: parts stay at the cap
+ *       (<b>wide</b>). Less: the added connections added nothing the client could use (the
+ *       client, the proxy's CPU or the origin is the limit), so no part is fetched ahead any more
+ *       (<b>narrow</b>): each part is asked when the client reaches it and streams with the
+ *       client's backpressure, as one connection does, without copies or memory held ahead.</li>
  * </ol>
- * With adaptive concurrency off, parts run at the cap once the ramp is taken (no probe).
+ * Decided once per transfer. With adaptive concurrency off, parts run at the cap once the ramp is
+ * taken (no probe).
  *
  * <p>Plain decision logic, times passed in (nanoseconds). Threading: confined to its transfer's
  * event loop.
@@ -42,36 +45,48 @@ final class ParallelismRule {
     }
 
     private final long rampBytes;
-    private final long probeBytes;
+    private final int probeFrom;
+    private final int probeTo;
     private final boolean adaptive;
     private final long startNanos;
     private Phase phase = Phase.RAMP;
     private double oneRate;
     private double probeRate;
-    private long probeFromBytes;
+    private long probeFromBytes = -1;
     private long probeFromNanos;
 
     /**
      * @param rampBytes what the client takes before any part is fetched ahead
-     * @param probeBytes what the client takes, parts at the cap, before the rates are compared
+     * @param probeFrom the part (index) the probe starts at, at least 1
+     * @param probeTo the part the probe ends at, after {@code probeFrom}
      * @param adaptive false: parts run at the cap after the ramp, never narrowed
      * @param startNanos when the first part's body started (its answer's head was in)
      */
-    ParallelismRule(long rampBytes, long probeBytes, boolean adaptive, long startNanos) {
+    ParallelismRule(long rampBytes, int probeFrom, int probeTo, boolean adaptive, long startNanos) {
+        if (probeFrom < 1 || probeTo <= probeFrom) {
+            throw new IllegalArgumentException("bad probe");
+        }
         this.rampBytes = rampBytes;
-        this.probeBytes = probeBytes;
+        this.probeFrom = probeFrom;
+        this.probeTo = probeTo;
         this.adaptive = adaptive;
         this.startNanos = startNanos;
+    }
+
+    /** The probe for a transfer with {@code maxParts} connections: the parts after the first half window. */
+    static ParallelismRule forCap(long rampBytes, int maxParts, boolean adaptive, long startNanos) {
+        int half = Math.max(1, maxParts / 2);
+        return new ParallelismRule(rampBytes, half, 2 * half, adaptive, startNanos);
     }
 
     /**
      * Whether parts may be fetched ahead now.
      *
      * @param took bytes of the response the client's socket took so far
-     * @param firstPartDone the first part was handed over whole
+     * @param head the part the client is reading (parts before it were handed over whole)
      * @param now the time, in {@link System#nanoTime} terms
      */
-    boolean ahead(long took, boolean firstPartDone, long now) {
+    boolean ahead(long took, int head, long now) {
         switch (phase) {
             case RAMP:
                 if (took < rampBytes) {
@@ -81,23 +96,16 @@ final class ParallelismRule {
                     phase = Phase.WIDE;
                     return true;
                 }
-                if (now - startNanos >= FAST_RAMP_NANOS) {
-                    probe(took, now);
-                    return true;
-                }
-                phase = Phase.ONE_CONNECTION;
-                return ahead(took, firstPartDone, now);
+                phase = now - startNanos >= FAST_RAMP_NANOS ? Phase.PROBE : Phase.ONE_CONNECTION;
+                return ahead(took, head, now);
             case ONE_CONNECTION:
-                if (!firstPartDone) {
+                if (head == 0) {
                     return false;
                 }
-                probe(took, now);
-                return true;
+                phase = Phase.PROBE;
+                return ahead(took, head, now);
             case PROBE:
-                if (took - probeFromBytes >= probeBytes) {
-                    probeRate = rate(took - probeFromBytes, now - probeFromNanos);
-                    phase = probeRate >= MARGIN * oneRate ? Phase.WIDE : Phase.NARROW;
-                }
+                probe(took, head, now);
                 return phase != Phase.NARROW;
             case WIDE:
                 return true;
@@ -106,27 +114,40 @@ final class ParallelismRule {
         }
     }
 
-    private void probe(long took, long now) {
-        oneRate = rate(took, now - startNanos);
-        probeFromBytes = took;
-        probeFromNanos = now;
-        phase = Phase.PROBE;
+    private void probe(long took, int head, long now) {
+        if (head == 0) {
+            return;
+        }
+        if (oneRate == 0) {
+            oneRate = rate(took, now - startNanos);
+        }
+        if (probeFromBytes < 0) {
+            if (head >= probeFrom) {
+                probeFromBytes = took;
+                probeFromNanos = now;
+            }
+            return;
+        }
+        if (head >= probeTo) {
+            probeRate = rate(took - probeFromBytes, now - probeFromNanos);
+            phase = probeRate >= MARGIN * oneRate ? Phase.WIDE : Phase.NARROW;
+        }
     }
 
     private static double rate(long bytes, long nanos) {
-        return bytes * 1e9 / Math.max(nanos, 1);
+        return Math.max(bytes, 1) * 1e9 / Math.max(nanos, 1);
     }
 
     Phase phase() {
         return phase;
     }
 
-    /** Bytes per second the client took over one connection (0 before it was measured). */
+    /** Bytes per second the client took the first part at (0 before it was handed over). */
     double oneConnectionRate() {
         return oneRate;
     }
 
-    /** Bytes per second the client took with parts at the cap (0 before it was measured). */
+    /** Bytes per second the client took the probe's parts at, parts at the cap (0 before). */
     double probeRate() {
         return probeRate;
     }

@@ -2,80 +2,107 @@ package dev.bitsbridge.proxy.download;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bitsbridge.proxy.download.ParallelismRule.Phase;
 import org.junit.jupiter.api.Test;
 
-/** When a parallel download fetches parts ahead, and when it goes back to one connection. */
+/**
+ * When a parallel download fetches parts ahead, and when it goes back to one connection: 8 MiB
+ * parts and 16 connections (the defaults), so the probe runs over parts 8 to 16.
+ */
 class ParallelismRuleTest {
 
     private static final long MIB = 1L << 20;
     private static final long MS = 1_000_000L;
 
+    private static ParallelismRule rule() {
+        return ParallelismRule.forCap(MIB, 16, true, 0);
+    }
+
     @Test
     void nothingAheadBeforeTheClientTookTheRamp() {
-        ParallelismRule r = new ParallelismRule(MIB, 64 * MIB, true, 0);
-        assertFalse(r.ahead(MIB - 1, false, 500 * MS));
-        assertFalse(r.ahead(0, true, 5_000 * MS), "a client that never reads never gets parts ahead");
+        ParallelismRule r = rule();
+        assertFalse(r.ahead(MIB - 1, 0, 500 * MS));
+        assertFalse(r.ahead(0, 0, 5_000 * MS), "a client that never reads never gets parts ahead");
         assertEquals(Phase.RAMP, r.phase());
     }
 
     @Test
     void slowConnectionStartsPartsAtTheCapAtOnceAndKeepsThemWhileTheyAddThroughput() {
         // 40 ms link: the first MiB took 80 ms (13 MB/s over one connection).
-        ParallelismRule r = new ParallelismRule(MIB, 64 * MIB, true, 0);
-        assertTrue(r.ahead(MIB, false, 80 * MS));
+        ParallelismRule r = rule();
+        assertTrue(r.ahead(MIB, 0, 80 * MS));
         assertEquals(Phase.PROBE, r.phase());
-        // 64 MiB more in 0.5 s: 134 MB/s, ten times one connection.
-        assertTrue(r.ahead(65 * MIB, true, 580 * MS));
+        // The first part handed over after 650 ms (12.9 MB/s), the parts after it fetched meanwhile.
+        assertTrue(r.ahead(8 * MIB, 1, 650 * MS));
+        assertEquals(8 * MIB * 1e9 / (650 * MS), r.oneConnectionRate(), 1);
+        assertTrue(r.ahead(64 * MIB, 8, 1_000 * MS));
+        // Parts 8 to 16 (64 MiB) in 0.45 s: 149 MB/s, eleven times one connection.
+        assertTrue(r.ahead(128 * MIB, 16, 1_450 * MS));
         assertEquals(Phase.WIDE, r.phase());
-        assertTrue(r.ahead(300 * MIB, true, 3_000 * MS), "decided once");
+        assertTrue(r.ahead(200 * MIB, 25, 3_000 * MS), "decided once");
     }
 
     @Test
     void fastConnectionStreamsTheFirstPartAloneThenProbes() {
         // Loopback: the first MiB in 1 ms.
-        ParallelismRule r = new ParallelismRule(MIB, 64 * MIB, true, 0);
-        assertFalse(r.ahead(MIB, false, MS));
+        ParallelismRule r = rule();
+        assertFalse(r.ahead(MIB, 0, MS));
         assertEquals(Phase.ONE_CONNECTION, r.phase());
-        assertFalse(r.ahead(6 * MIB, false, 6 * MS));
+        assertFalse(r.ahead(6 * MIB, 0, 6 * MS));
         // The first 8 MiB part handed over in 8 ms: 1 GiB/s over one connection.
-        assertTrue(r.ahead(8 * MIB, true, 8 * MS));
+        assertTrue(r.ahead(8 * MIB, 1, 8 * MS));
         assertEquals(Phase.PROBE, r.phase());
         assertEquals(8 * MIB * 1e9 / (8 * MS), r.oneConnectionRate(), 1);
     }
 
     @Test
     void partsThatAddLessThanTheMarginGoBackToOneConnection() {
-        ParallelismRule r = new ParallelismRule(MIB, 64 * MIB, true, 0);
-        r.ahead(MIB, false, MS);
-        r.ahead(8 * MIB, true, 8 * MS); // 1 GiB/s alone
-        assertTrue(r.ahead(40 * MIB, true, 40 * MS), "still probing");
-        // 64 MiB in 80 ms with 16 parts: 0.8 GiB/s, slower than one connection.
-        assertFalse(r.ahead(72 * MIB, true, 88 * MS));
+        ParallelismRule r = rule();
+        r.ahead(MIB, 0, MS);
+        r.ahead(8 * MIB, 1, 8 * MS); // 1 GiB/s alone
+        assertTrue(r.ahead(64 * MIB, 8, 70 * MS), "still probing");
+        assertTrue(r.ahead(100 * MIB, 12, 110 * MS), "still probing");
+        // Parts 8 to 16 (64 MiB) in 110 ms with 16 connections: 0.57 GiB/s, slower than one.
+        assertFalse(r.ahead(128 * MIB, 16, 180 * MS));
         assertEquals(Phase.NARROW, r.phase());
-        assertFalse(r.ahead(500 * MIB, true, 1_000 * MS), "decided once");
+        assertFalse(r.ahead(500 * MIB, 60, 1_000 * MS), "decided once");
     }
 
     @Test
     void theMarginIsOneAndAHalfTimesOneConnection() {
-        ParallelismRule below = new ParallelismRule(MIB, 10 * MIB, true, 0);
-        below.ahead(MIB, false, 100 * MS); // 10 MiB/s alone
-        below.ahead(11 * MIB, true, 100 * MS + 700 * MS); // 10 MiB in 0.7 s: 1.43x
-        assertEquals(Phase.NARROW, below.phase());
-        ParallelismRule above = new ParallelismRule(MIB, 10 * MIB, true, 0);
-        above.ahead(MIB, false, 100 * MS);
-        above.ahead(11 * MIB, true, 100 * MS + 600 * MS); // 1.67x
-        assertEquals(Phase.WIDE, above.phase());
+        assertEquals(Phase.NARROW, probed(1.45).phase());
+        assertEquals(Phase.WIDE, probed(1.55).phase());
+    }
+
+    /** One connection at 100 MiB/s, then parts 8 to 16 at {@code times} that. */
+    private static ParallelismRule probed(double times) {
+        ParallelismRule r = rule();
+        r.ahead(MIB, 0, 10 * MS);
+        r.ahead(8 * MIB, 1, 80 * MS);
+        r.ahead(64 * MIB, 8, 500 * MS);
+        r.ahead(128 * MIB, 16, 500 * MS + (long) (640 * MS / times));
+        return r;
     }
 
     @Test
     void withoutAdaptiveConcurrencyPartsRunAtTheCapAfterTheRamp() {
-        ParallelismRule r = new ParallelismRule(MIB, 64 * MIB, false, 0);
-        assertFalse(r.ahead(MIB / 2, false, MS));
-        assertTrue(r.ahead(MIB, false, MS));
+        ParallelismRule r = ParallelismRule.forCap(MIB, 16, false, 0);
+        assertFalse(r.ahead(MIB / 2, 0, MS));
+        assertTrue(r.ahead(MIB, 0, MS));
         assertEquals(Phase.WIDE, r.phase());
-        assertTrue(r.ahead(100 * MIB, true, 10 * MS));
+        assertTrue(r.ahead(100 * MIB, 20, 10 * MS));
+    }
+
+    @Test
+    void probeWindowsForSmallCaps() {
+        ParallelismRule two = ParallelismRule.forCap(MIB, 2, true, 0);
+        two.ahead(MIB, 0, 100 * MS);
+        two.ahead(8 * MIB, 1, 800 * MS); // 10 MiB/s alone; the probe is part 1 to part 2
+        assertTrue(two.ahead(16 * MIB, 2, 1_000 * MS)); // 8 MiB in 0.2 s: 40 MiB/s
+        assertEquals(Phase.WIDE, two.phase());
+        assertThrows(IllegalArgumentException.class, () -> new ParallelismRule(MIB, 0, 1, true, 0));
     }
 }
