@@ -2,6 +2,7 @@ package dev.bitsbridge.proxy.download;
 
 import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import dev.bitsbridge.proxy.endpoint.Transfer;
+import dev.bitsbridge.proxy.http.ByteRange;
 import dev.bitsbridge.proxy.http.PartPlan;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.buffer.ByteBuf;
@@ -144,7 +145,8 @@ final class ParallelDownload implements Transfer, PartOwner {
         RangePart p = new RangePart(this, 0, plan.part(0), 0);
         parts[0] = p;
         launched = 1;
-        rule = ParallelismRule.forCap(rampBytes, readAhead.maxParts(), readAhead.adaptive(), System.nanoTime());
+        rule = ParallelismRule.forCap(rampBytes, readAhead.maxParts(), readAhead.adaptive(), readAhead.margin(),
+                System.nanoTime());
         p.attach(first, skip);
         drain();
     }
@@ -186,7 +188,8 @@ final class ParallelDownload implements Transfer, PartOwner {
             if (p.delivered()) {
                 p.finish();
                 parts[head] = null;
-                head++;
+                // A part asked for the whole rest (one connection from here) ends the span.
+                head = p.range().last() == spanLast() ? parts.length : head + 1;
                 if (head == parts.length) {
                     done = true;
                     stopStallTimer();
@@ -214,6 +217,16 @@ final class ParallelDownload implements Transfer, PartOwner {
         boolean mayAhead = mayFetchAhead();
         while (launched < parts.length && launched < head + 2 * readAhead.maxParts()
                 && (receiving < readAhead.maxParts() || launched == head)) {
+            if (launched == head && rule.phase() == ParallelismRule.Phase.NARROW) {
+                // One connection from here: the whole rest in one ranged GET, read with the
+                // client's backpressure (no request per part, no copy, nothing held ahead).
+                RangePart rest = new RangePart(this, launched,
+                        new ByteRange(plan.part(launched).first(), spanLast()), 0);
+                parts[launched] = rest;
+                launched = parts.length;
+                rest.request();
+                return;
+            }
             long reserve = 0;
             if (launched != head) {
                 long len = plan.part(launched).length();
@@ -292,13 +305,20 @@ final class ParallelDownload implements Transfer, PartOwner {
         parkedAt = took;
         int dropped = 0;
         for (int i = launched - 1; i > head; i--) {
-            parts[i].close();
-            parts[i] = null;
-            dropped++;
+            if (parts[i] != null) {
+                parts[i].close();
+                parts[i] = null;
+                dropped++;
+            }
         }
         launched = head + 1;
         readAhead.released(dropped);
         log.debug("client stalled for {} ms: {} parts ahead given back", stalled / 1_000_000, dropped);
+    }
+
+    /** The last byte of the span this transfer delivers. */
+    private long spanLast() {
+        return plan.part(parts.length - 1).last();
     }
 
     /** Bytes of this response the kernel accepted (written, less what still waits in Netty). */

@@ -48,6 +48,7 @@ final class ParallelismRule {
     private final int probeFrom;
     private final int probeTo;
     private final boolean adaptive;
+    private final double margin;
     private final long startNanos;
     private Phase phase = Phase.RAMP;
     private double oneRate;
@@ -60,9 +61,10 @@ final class ParallelismRule {
      * @param probeFrom the part (index) the probe starts at, at least 1
      * @param probeTo the part the probe ends at, after {@code probeFrom}
      * @param adaptive false: parts run at the cap after the ramp, never narrowed
+     * @param margin how many times the one-connection rate parts must bring to stay ({@link #MARGIN})
      * @param startNanos when the first part's body started (its answer's head was in)
      */
-    ParallelismRule(long rampBytes, int probeFrom, int probeTo, boolean adaptive, long startNanos) {
+    ParallelismRule(long rampBytes, int probeFrom, int probeTo, boolean adaptive, double margin, long startNanos) {
         if (probeFrom < 1 || probeTo <= probeFrom) {
             throw new IllegalArgumentException("bad probe");
         }
@@ -70,13 +72,14 @@ final class ParallelismRule {
         this.probeFrom = probeFrom;
         this.probeTo = probeTo;
         this.adaptive = adaptive;
+        this.margin = margin;
         this.startNanos = startNanos;
     }
 
     /** The probe for a transfer with {@code maxParts} connections: the parts after the first half window. */
-    static ParallelismRule forCap(long rampBytes, int maxParts, boolean adaptive, long startNanos) {
+    static ParallelismRule forCap(long rampBytes, int maxParts, boolean adaptive, double margin, long startNanos) {
         int half = Math.max(1, maxParts / 2);
-        return new ParallelismRule(rampBytes, half, 2 * half, adaptive, startNanos);
+        return new ParallelismRule(rampBytes, half, 2 * half, adaptive, margin, startNanos);
     }
 
     /**
@@ -130,7 +133,7 @@ final class ParallelismRule {
         }
         if (head >= probeTo) {
             probeRate = rate(took - probeFromBytes, now - probeFromNanos);
-            phase = probeRate >= MARGIN * oneRate ? Phase.WIDE : Phase.NARROW;
+            phase = probeRate >= margin * oneRate ? Phase.WIDE : Phase.NARROW;
         }
     }
 

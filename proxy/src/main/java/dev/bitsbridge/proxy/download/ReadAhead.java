@@ -33,6 +33,7 @@ public final class ReadAhead {
     private final AtomicLong narrowed = new AtomicLong();
     private final AtomicLong partsReleased = new AtomicLong();
     private volatile boolean adaptive = true;
+    private volatile double margin = ParallelismRule.MARGIN;
 
     /**
      * @param maxParts ranged GETs in flight per transfer at most ({@code --parallel-connections}); 1 is off
@@ -100,6 +101,16 @@ public final class ReadAhead {
 
     void adaptive(boolean on) {
         adaptive = on;
+    }
+
+    /** How many times one connection's rate parts must bring to stay ({@link ParallelismRule#MARGIN}). */
+    double margin() {
+        return margin;
+    }
+
+    /** Tests force a decision with it: 0 keeps parts at the cap, infinity goes back to one connection. */
+    void margin(double m) {
+        margin = m;
     }
 
     void narrowed() {

@@ -18,7 +18,7 @@ class ParallelismRuleTest {
     private static final long MS = 1_000_000L;
 
     private static ParallelismRule rule() {
-        return ParallelismRule.forCap(MIB, 16, true, 0);
+        return ParallelismRule.forCap(MIB, 16, true, ParallelismRule.MARGIN, 0);
     }
 
     @Test
@@ -89,7 +89,7 @@ class ParallelismRuleTest {
 
     @Test
     void withoutAdaptiveConcurrencyPartsRunAtTheCapAfterTheRamp() {
-        ParallelismRule r = ParallelismRule.forCap(MIB, 16, false, 0);
+        ParallelismRule r = ParallelismRule.forCap(MIB, 16, false, ParallelismRule.MARGIN, 0);
         assertFalse(r.ahead(MIB / 2, 0, MS));
         assertTrue(r.ahead(MIB, 0, MS));
         assertEquals(Phase.WIDE, r.phase());
@@ -98,11 +98,11 @@ class ParallelismRuleTest {
 
     @Test
     void probeWindowsForSmallCaps() {
-        ParallelismRule two = ParallelismRule.forCap(MIB, 2, true, 0);
+        ParallelismRule two = ParallelismRule.forCap(MIB, 2, true, ParallelismRule.MARGIN, 0);
         two.ahead(MIB, 0, 100 * MS);
         two.ahead(8 * MIB, 1, 800 * MS); // 10 MiB/s alone; the probe is part 1 to part 2
         assertTrue(two.ahead(16 * MIB, 2, 1_000 * MS)); // 8 MiB in 0.2 s: 40 MiB/s
         assertEquals(Phase.WIDE, two.phase());
-        assertThrows(IllegalArgumentException.class, () -> new ParallelismRule(MIB, 0, 1, true, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ParallelismRule(MIB, 0, 1, true, 1.5, 0));
     }
 }
