@@ -87,6 +87,9 @@ final class ParallelDownload implements Transfer, PartOwner {
     private long lastTook;
     private long lastMoved;
     private ScheduledFuture<?> stallTimer;
+    /** While the first part streams: when the client last made it wait, and how long in all. */
+    private long waitFrom;
+    private long clientWaited;
     private boolean done;
 
     ParallelDownload(ClientResponse out, ObjectSource source, ReadAhead readAhead, String etag, long size,
@@ -174,6 +177,10 @@ final class ParallelDownload implements Transfer, PartOwner {
 
     /** Sends what the head part holds while the client can take it, then moves on to the next part. */
     void drain() {
+        if (waitFrom != 0 && out.writable()) {
+            clientWaited += System.nanoTime() - waitFrom;
+            waitFrom = 0;
+        }
         while (!done) {
             RangePart p = parts[head];
             while (p.hasQueued() && out.writable()) {
@@ -182,7 +189,7 @@ final class ParallelDownload implements Transfer, PartOwner {
                 out.body(b);
             }
             if (p.hasQueued()) {
-                out.whenWritable(this::drain);
+                waitForClient();
                 return;
             }
             if (p.delivered()) {
@@ -202,7 +209,7 @@ final class ParallelDownload implements Transfer, PartOwner {
             if (out.writable()) {
                 p.demand();
             } else {
-                out.whenWritable(this::drain);
+                waitForClient();
             }
             pump();
             return;
@@ -261,7 +268,7 @@ final class ParallelDownload implements Transfer, PartOwner {
             parked = false; // it reads again
         }
         boolean was = ahead;
-        ahead = rule.ahead(took, head, System.nanoTime());
+        ahead = rule.ahead(took, head, clientWaited, System.nanoTime());
         if (ahead && !was && stallTimer == null) {
             lastTook = took;
             lastMoved = System.nanoTime();
@@ -314,6 +321,14 @@ final class ParallelDownload implements Transfer, PartOwner {
         launched = head + 1;
         readAhead.released(dropped);
         log.debug("client stalled for {} ms: {} parts ahead given back", stalled / 1_000_000, dropped);
+    }
+
+    /** The client is slower than what is ready for it: drain again once it took some. */
+    private void waitForClient() {
+        if (head == 0 && waitFrom == 0) {
+            waitFrom = System.nanoTime(); // only the first part's waits count (ParallelismRule)
+        }
+        out.whenWritable(this::drain);
     }
 
     /** The last byte of the span this transfer delivers. */

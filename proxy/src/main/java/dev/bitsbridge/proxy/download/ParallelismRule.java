@@ -11,7 +11,9 @@ package dev.bitsbridge.proxy.download;
  *   <li>If the ramp took {@link #FAST_RAMP_NANOS} or more, one connection is slow (a round trip
  *       per window: the WAN case) and parts start at once, at the cap. If it came faster, one
  *       connection is fast (loopback, LAN, a nearby endpoint): the first part streams alone until
- *       it is handed over whole, which costs little precisely because that connection is fast.</li>
+ *       it is handed over whole, which costs little precisely because that connection is fast.
+ *       If its bytes waited for the client {@link #CLIENT_BOUND_SHARE} of that time or more, the
+ *       client is slower than one connection: <b>narrow</b> (below) at once, no probe.</li>
  *   <li>The <b>one-connection rate</b> is the rate the client took the first part at (over a
  *       whole part, not a burst into socket buffers).</li>
  *   <li><b>Probe</b>: with parts at the cap, the rate the client takes parts
@@ -33,6 +35,11 @@ final class ParallelismRule {
 
     /** A ramp taken in less than this came over a fast connection (1 MiB in 10 ms: over 100 MB/s). */
     static final long FAST_RAMP_NANOS = 10_000_000L;
+    /**
+     * The first part, alone on a fast connection, waited for the client this share of its time
+     * or more: the client is slower than one connection, more connections cannot help it.
+     */
+    static final double CLIENT_BOUND_SHARE = 0.25;
     /** Parts must bring at least this many times the one-connection rate to stay. */
     static final double MARGIN = 1.5;
 
@@ -87,9 +94,10 @@ final class ParallelismRule {
      *
      * @param took bytes of the response the client's socket took so far
      * @param head the part the client is reading (parts before it were handed over whole)
+     * @param clientWaited how long, while the first part streamed, its bytes waited for the client
      * @param now the time, in {@link System#nanoTime} terms
      */
-    boolean ahead(long took, int head, long now) {
+    boolean ahead(long took, int head, long clientWaited, long now) {
         switch (phase) {
             case RAMP:
                 if (took < rampBytes) {
@@ -100,13 +108,19 @@ final class ParallelismRule {
                     return true;
                 }
                 phase = now - startNanos >= FAST_RAMP_NANOS ? Phase.PROBE : Phase.ONE_CONNECTION;
-                return ahead(took, head, now);
+                return ahead(took, head, clientWaited, now);
             case ONE_CONNECTION:
                 if (head == 0) {
                     return false;
                 }
+                if (clientWaited >= CLIENT_BOUND_SHARE * (now - startNanos)) {
+                    // One connection already brought bytes faster than the client took them.
+                    oneRate = rate(took, now - startNanos);
+                    phase = Phase.NARROW;
+                    return false;
+                }
                 phase = Phase.PROBE;
-                return ahead(took, head, now);
+                return ahead(took, head, clientWaited, now);
             case PROBE:
                 probe(took, head, now);
                 return phase != Phase.NARROW;

@@ -108,7 +108,7 @@ public final class ReadAhead {
         return margin;
     }
 
-    /** Tests force a decision with it: 0 keeps parts at the cap, infinity goes back to one connection. */
+    /** Tests force the decision with it: with infinity, every probe goes back to one connection. */
     void margin(double m) {
         margin = m;
     }

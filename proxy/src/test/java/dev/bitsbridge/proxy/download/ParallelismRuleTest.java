@@ -24,8 +24,8 @@ class ParallelismRuleTest {
     @Test
     void nothingAheadBeforeTheClientTookTheRamp() {
         ParallelismRule r = rule();
-        assertFalse(r.ahead(MIB - 1, 0, 500 * MS));
-        assertFalse(r.ahead(0, 0, 5_000 * MS), "a client that never reads never gets parts ahead");
+        assertFalse(r.ahead(MIB - 1, 0, 0, 500 * MS));
+        assertFalse(r.ahead(0, 0, 0, 5_000 * MS), "a client that never reads never gets parts ahead");
         assertEquals(Phase.RAMP, r.phase());
     }
 
@@ -33,27 +33,27 @@ class ParallelismRuleTest {
     void slowConnectionStartsPartsAtTheCapAtOnceAndKeepsThemWhileTheyAddThroughput() {
         // 40 ms link: the first MiB took 80 ms (13 MB/s over one connection).
         ParallelismRule r = rule();
-        assertTrue(r.ahead(MIB, 0, 80 * MS));
+        assertTrue(r.ahead(MIB, 0, 0, 80 * MS));
         assertEquals(Phase.PROBE, r.phase());
         // The first part handed over after 650 ms (12.9 MB/s), the parts after it fetched meanwhile.
-        assertTrue(r.ahead(8 * MIB, 1, 650 * MS));
+        assertTrue(r.ahead(8 * MIB, 1, 0, 650 * MS));
         assertEquals(8 * MIB * 1e9 / (650 * MS), r.oneConnectionRate(), 1);
-        assertTrue(r.ahead(64 * MIB, 8, 1_000 * MS));
+        assertTrue(r.ahead(64 * MIB, 8, 0, 1_000 * MS));
         // Parts 8 to 16 (64 MiB) in 0.45 s: 149 MB/s, eleven times one connection.
-        assertTrue(r.ahead(128 * MIB, 16, 1_450 * MS));
+        assertTrue(r.ahead(128 * MIB, 16, 0, 1_450 * MS));
         assertEquals(Phase.WIDE, r.phase());
-        assertTrue(r.ahead(200 * MIB, 25, 3_000 * MS), "decided once");
+        assertTrue(r.ahead(200 * MIB, 25, 0, 3_000 * MS), "decided once");
     }
 
     @Test
     void fastConnectionStreamsTheFirstPartAloneThenProbes() {
         // Loopback: the first MiB in 1 ms.
         ParallelismRule r = rule();
-        assertFalse(r.ahead(MIB, 0, MS));
+        assertFalse(r.ahead(MIB, 0, 0, MS));
         assertEquals(Phase.ONE_CONNECTION, r.phase());
-        assertFalse(r.ahead(6 * MIB, 0, 6 * MS));
+        assertFalse(r.ahead(6 * MIB, 0, 0, 6 * MS));
         // The first 8 MiB part handed over in 8 ms: 1 GiB/s over one connection.
-        assertTrue(r.ahead(8 * MIB, 1, 8 * MS));
+        assertTrue(r.ahead(8 * MIB, 1, 0, 8 * MS));
         assertEquals(Phase.PROBE, r.phase());
         assertEquals(8 * MIB * 1e9 / (8 * MS), r.oneConnectionRate(), 1);
     }
@@ -61,14 +61,27 @@ class ParallelismRuleTest {
     @Test
     void partsThatAddLessThanTheMarginGoBackToOneConnection() {
         ParallelismRule r = rule();
-        r.ahead(MIB, 0, MS);
-        r.ahead(8 * MIB, 1, 8 * MS); // 1 GiB/s alone
-        assertTrue(r.ahead(64 * MIB, 8, 70 * MS), "still probing");
-        assertTrue(r.ahead(100 * MIB, 12, 110 * MS), "still probing");
+        r.ahead(MIB, 0, 0, MS);
+        r.ahead(8 * MIB, 1, 0, 8 * MS); // 1 GiB/s alone
+        assertTrue(r.ahead(64 * MIB, 8, 0, 70 * MS), "still probing");
+        assertTrue(r.ahead(100 * MIB, 12, 0, 110 * MS), "still probing");
         // Parts 8 to 16 (64 MiB) in 110 ms with 16 connections: 0.57 GiB/s, slower than one.
-        assertFalse(r.ahead(128 * MIB, 16, 180 * MS));
+        assertFalse(r.ahead(128 * MIB, 16, 0, 180 * MS));
         assertEquals(Phase.NARROW, r.phase());
-        assertFalse(r.ahead(500 * MIB, 60, 1_000 * MS), "decided once");
+        assertFalse(r.ahead(500 * MIB, 60, 0, 1_000 * MS), "decided once");
+    }
+
+    @Test
+    void aClientSlowerThanTheFirstPartGoesBackToOneConnectionWithoutAProbe() {
+        ParallelismRule r = rule();
+        assertFalse(r.ahead(MIB, 0, 0, MS));
+        // The first part handed over after 40 ms, 12 of which its bytes waited for the client.
+        assertFalse(r.ahead(8 * MIB, 1, 12 * MS, 40 * MS));
+        assertEquals(Phase.NARROW, r.phase());
+        ParallelismRule keeping = rule();
+        keeping.ahead(MIB, 0, 0, MS);
+        assertTrue(keeping.ahead(8 * MIB, 1, 8 * MS, 40 * MS), "a fifth of the time is not enough");
+        assertEquals(Phase.PROBE, keeping.phase());
     }
 
     @Test
@@ -80,28 +93,28 @@ class ParallelismRuleTest {
     /** One connection at 100 MiB/s, then parts 8 to 16 at {@code times} that. */
     private static ParallelismRule probed(double times) {
         ParallelismRule r = rule();
-        r.ahead(MIB, 0, 10 * MS);
-        r.ahead(8 * MIB, 1, 80 * MS);
-        r.ahead(64 * MIB, 8, 500 * MS);
-        r.ahead(128 * MIB, 16, 500 * MS + (long) (640 * MS / times));
+        r.ahead(MIB, 0, 0, 10 * MS);
+        r.ahead(8 * MIB, 1, 0, 80 * MS);
+        r.ahead(64 * MIB, 8, 0, 500 * MS);
+        r.ahead(128 * MIB, 16, 0, 500 * MS + (long) (640 * MS / times));
         return r;
     }
 
     @Test
     void withoutAdaptiveConcurrencyPartsRunAtTheCapAfterTheRamp() {
         ParallelismRule r = ParallelismRule.forCap(MIB, 16, false, ParallelismRule.MARGIN, 0);
-        assertFalse(r.ahead(MIB / 2, 0, MS));
-        assertTrue(r.ahead(MIB, 0, MS));
+        assertFalse(r.ahead(MIB / 2, 0, 0, MS));
+        assertTrue(r.ahead(MIB, 0, 0, MS));
         assertEquals(Phase.WIDE, r.phase());
-        assertTrue(r.ahead(100 * MIB, 20, 10 * MS));
+        assertTrue(r.ahead(100 * MIB, 20, 0, 10 * MS));
     }
 
     @Test
     void probeWindowsForSmallCaps() {
         ParallelismRule two = ParallelismRule.forCap(MIB, 2, true, ParallelismRule.MARGIN, 0);
-        two.ahead(MIB, 0, 100 * MS);
-        two.ahead(8 * MIB, 1, 800 * MS); // 10 MiB/s alone; the probe is part 1 to part 2
-        assertTrue(two.ahead(16 * MIB, 2, 1_000 * MS)); // 8 MiB in 0.2 s: 40 MiB/s
+        two.ahead(MIB, 0, 0, 100 * MS);
+        two.ahead(8 * MIB, 1, 0, 800 * MS); // 10 MiB/s alone; the probe is part 1 to part 2
+        assertTrue(two.ahead(16 * MIB, 2, 0, 1_000 * MS)); // 8 MiB in 0.2 s: 40 MiB/s
         assertEquals(Phase.WIDE, two.phase());
         assertThrows(IllegalArgumentException.class, () -> new ParallelismRule(MIB, 0, 1, true, 1.5, 0));
     }
