@@ -90,6 +90,7 @@ final class ParallelDownload implements Transfer, PartOwner {
     /** While the first part streams: when the client last made it wait, and how long in all. */
     private long waitFrom;
     private long clientWaited;
+    private boolean narrowed;
     private boolean done;
 
     ParallelDownload(ClientResponse out, ObjectSource source, ReadAhead readAhead, String etag, long size,
@@ -275,7 +276,8 @@ final class ParallelDownload implements Transfer, PartOwner {
             stallTimer = out.ctx().executor().scheduleAtFixedRate(this::checkStall, STALL_CHECK_MILLIS,
                     STALL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         }
-        if (!ahead && was) {
+        if (!narrowed && rule.phase() == ParallelismRule.Phase.NARROW) {
+            narrowed = true;
             readAhead.narrowed();
             log.debug("parallel parts add nothing here ({} B/s with one connection, {} B/s with {}): one"
                     + " connection from now on", (long) rule.oneConnectionRate(), (long) rule.probeRate(),
