@@ -11,9 +11,9 @@ package dev.bitsbridge.proxy.download;
  *   <li>If the ramp took {@link #FAST_RAMP_NANOS} or more, one connection is slow (a round trip
  *       per window: the WAN case) and parts start at once, at the cap. If it came faster, one
  *       connection is fast (loopback, LAN, a nearby endpoint): the first part streams alone until
- *       it is handed over whole, which costs little precisely because that connection is fast.
- *       If its bytes waited for the client {@link #CLIENT_BOUND_SHARE} of that time or more, the
- *       client is slower than one connection: <b>narrow</b> (below) at once, no probe.</li>
+ *       it is handed over whole, which costs little precisely because that connection is fast.</li>
+ *   <li>If the first part's bytes waited for the client {@link #CLIENT_BOUND_SHARE} of its time or
+ *       more, the client is slower than one connection: <b>narrow</b> (below) at once, no probe.</li>
  *   <li>The <b>one-connection rate</b> is the rate the client took the first part at (over a
  *       whole part, not a burst into socket buffers).</li>
  *   <li><b>Probe</b>: with parts at the cap, the rate the client takes parts
@@ -113,16 +113,10 @@ final class ParallelismRule {
                 if (head == 0) {
                     return false;
                 }
-                if (clientWaited >= CLIENT_BOUND_SHARE * (now - startNanos)) {
-                    // One connection already brought bytes faster than the client took them.
-                    oneRate = rate(took, now - startNanos);
-                    phase = Phase.NARROW;
-                    return false;
-                }
                 phase = Phase.PROBE;
                 return ahead(took, head, clientWaited, now);
             case PROBE:
-                probe(took, head, now);
+                probe(took, head, clientWaited, now);
                 return phase != Phase.NARROW;
             case WIDE:
                 return true;
@@ -131,12 +125,17 @@ final class ParallelismRule {
         }
     }
 
-    private void probe(long took, int head, long now) {
+    private void probe(long took, int head, long clientWaited, long now) {
         if (head == 0) {
             return;
         }
         if (oneRate == 0) {
             oneRate = rate(took, now - startNanos);
+            if (clientWaited >= CLIENT_BOUND_SHARE * (now - startNanos)) {
+                // The first part already brought bytes faster than the client took them.
+                phase = Phase.NARROW;
+                return;
+            }
         }
         if (probeFromBytes < 0) {
             if (head >= probeFrom) {

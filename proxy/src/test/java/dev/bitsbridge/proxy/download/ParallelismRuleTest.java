@@ -82,6 +82,11 @@ class ParallelismRuleTest {
         keeping.ahead(MIB, 0, 0, MS);
         assertTrue(keeping.ahead(8 * MIB, 1, 8 * MS, 40 * MS), "a fifth of the time is not enough");
         assertEquals(Phase.PROBE, keeping.phase());
+        // On a slow connection parts started at the ramp; the same test when part 0 is handed over.
+        ParallelismRule slow = rule();
+        assertTrue(slow.ahead(MIB, 0, 0, 30 * MS));
+        assertFalse(slow.ahead(8 * MIB, 1, 100 * MS, 300 * MS));
+        assertEquals(Phase.NARROW, slow.phase());
     }
 
     @Test
