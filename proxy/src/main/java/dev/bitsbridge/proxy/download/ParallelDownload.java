@@ -223,8 +223,9 @@ final class ParallelDownload implements Transfer, PartOwner {
             return;
         }
         boolean mayAhead = mayFetchAhead();
-        while (launched < parts.length && launched < head + 2 * readAhead.maxParts()
-                && (receiving < readAhead.maxParts() || launched == head)) {
+        int cap = rule.receivingCap(readAhead.maxParts());
+        while (launched < parts.length && launched < head + 2 * cap
+                && (receiving < cap || launched == head)) {
             if (launched == head && rule.phase() == ParallelismRule.Phase.NARROW) {
                 // One connection from here: the whole rest in one ranged GET, read with the
                 // client's backpressure (no request per part, no copy, nothing held ahead).

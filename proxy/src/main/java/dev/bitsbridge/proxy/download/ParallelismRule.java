@@ -16,9 +16,11 @@ package dev.bitsbridge.proxy.download;
  *       more, the client is slower than one connection: <b>narrow</b> (below) at once, no probe.</li>
  *   <li>The <b>one-connection rate</b> is the rate the client took the first part at (over a
  *       whole part, not a burst into socket buffers).</li>
- *   <li><b>Probe</b>: with parts at the cap, the rate the client takes parts
+ *   <li><b>Probe</b>: on a slow connection, with parts at the cap, the rate the client takes parts
  *       {@code probeFrom .. probeTo} at (by then the parts ahead have filled, so it is the
- *       steady rate, not a backlog handed over from memory).</li>
+ *       steady rate, not a backlog handed over from memory). On a fast one, with
+ *       {@link #FAST_PROBE_PARTS} parts receiving, the rate the client got the next
+ *       {@link #FAST_PROBE_PARTS} parts at, from the moment they were asked.</li>
  *   <li>At least {@link #MARGIN} times the one-connection rate: parts stay at the cap
  *       (<b>wide</b>). Less: the added connections added nothing the client could use (the
  *       client, the proxy's CPU or the origin is the limit), so no part is fetched ahead any more
@@ -40,6 +42,8 @@ final class ParallelismRule {
      * or more: the client is slower than one connection, more connections cannot help it.
      */
     static final double CLIENT_BOUND_SHARE = 0.25;
+    /** Parts a fast connection is probed with (a few suffice to multiply a fast connection's rate). */
+    static final int FAST_PROBE_PARTS = 4;
     /** Parts must bring at least this many times the one-connection rate to stay. */
     static final double MARGIN = 1.5;
 
@@ -52,8 +56,9 @@ final class ParallelismRule {
     }
 
     private final long rampBytes;
-    private final int probeFrom;
-    private final int probeTo;
+    private int probeFrom;
+    private int probeTo;
+    private boolean fast;
     private final boolean adaptive;
     private final double margin;
     private final long startNanos;
@@ -107,13 +112,18 @@ final class ParallelismRule {
                     phase = Phase.WIDE;
                     return true;
                 }
-                phase = now - startNanos >= FAST_RAMP_NANOS ? Phase.PROBE : Phase.ONE_CONNECTION;
+                fast = now - startNanos < FAST_RAMP_NANOS;
+                phase = fast ? Phase.ONE_CONNECTION : Phase.PROBE;
                 return ahead(took, head, clientWaited, now);
             case ONE_CONNECTION:
                 if (head == 0) {
                     return false;
                 }
+                // A fast connection is probed with a few parts, from the moment they are asked
+                // (so their fetching counts, not only their handing over from memory).
                 phase = Phase.PROBE;
+                probeFrom = head;
+                probeTo = head + FAST_PROBE_PARTS;
                 return ahead(took, head, clientWaited, now);
             case PROBE:
                 probe(took, head, clientWaited, now);
@@ -156,6 +166,14 @@ final class ParallelismRule {
 
     Phase phase() {
         return phase;
+    }
+
+    /**
+     * Parts that may receive at once now: {@link #FAST_PROBE_PARTS} while a fast connection is
+     * probed, else the cap.
+     */
+    int receivingCap(int cap) {
+        return fast && phase == Phase.PROBE ? Math.min(cap, FAST_PROBE_PARTS) : cap;
     }
 
     /** Bytes per second the client took the first part at (0 before it was handed over). */

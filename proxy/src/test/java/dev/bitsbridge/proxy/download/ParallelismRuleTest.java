@@ -62,13 +62,26 @@ class ParallelismRuleTest {
     void partsThatAddLessThanTheMarginGoBackToOneConnection() {
         ParallelismRule r = rule();
         r.ahead(MIB, 0, 0, MS);
-        r.ahead(8 * MIB, 1, 0, 8 * MS); // 1 GiB/s alone
-        assertTrue(r.ahead(64 * MIB, 8, 0, 70 * MS), "still probing");
-        assertTrue(r.ahead(100 * MIB, 12, 0, 110 * MS), "still probing");
-        // Parts 8 to 16 (64 MiB) in 110 ms with 16 connections: 0.57 GiB/s, slower than one.
-        assertFalse(r.ahead(128 * MIB, 16, 0, 180 * MS));
+        r.ahead(8 * MIB, 1, 0, 8 * MS); // 1 GiB/s alone; a fast connection is probed with 4 parts
+        assertEquals(4, r.receivingCap(16));
+        assertTrue(r.ahead(24 * MIB, 3, 0, 30 * MS), "still probing");
+        // Parts 1 to 5 (32 MiB) 40 ms after they were asked: 0.8 GiB/s, slower than one connection.
+        assertFalse(r.ahead(40 * MIB, 5, 0, 48 * MS));
         assertEquals(Phase.NARROW, r.phase());
         assertFalse(r.ahead(500 * MIB, 60, 0, 1_000 * MS), "decided once");
+    }
+
+    @Test
+    void fastConnectionThatPartsMultiplyGoesToTheCap() {
+        // A nearby endpoint at 116 MB/s per connection (the first MiB in 9 ms).
+        ParallelismRule r = rule();
+        assertFalse(r.ahead(MIB, 0, 0, 9 * MS));
+        assertTrue(r.ahead(8 * MIB, 1, 0, 72 * MS));
+        assertEquals(4, r.receivingCap(16));
+        // Four parts (32 MiB) handed over 100 ms after they were asked: 335 MB/s, 2.9x.
+        assertTrue(r.ahead(40 * MIB, 5, 0, 172 * MS));
+        assertEquals(Phase.WIDE, r.phase());
+        assertEquals(16, r.receivingCap(16));
     }
 
     @Test
