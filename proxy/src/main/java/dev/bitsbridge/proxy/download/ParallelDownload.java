@@ -311,6 +311,13 @@ final class ParallelDownload implements Transfer, PartOwner {
                 && !readAhead.refusedSince(now - 2 * TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS))) {
             return;
         }
+        boolean anyAhead = false;
+        for (int i = head + 1; i < launched && !anyAhead; i++) {
+            anyAhead = parts[i] != null;
+        }
+        if (!anyAhead) {
+            return; // nothing fetched ahead (one connection for the rest): nothing to give back
+        }
         parked = true;
         parkedAt = took;
         int dropped = 0;
