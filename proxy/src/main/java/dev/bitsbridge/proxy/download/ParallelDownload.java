@@ -2,10 +2,13 @@ package dev.bitsbridge.proxy.download;
 
 import dev.bitsbridge.proxy.endpoint.ClientResponse;
 import dev.bitsbridge.proxy.endpoint.Transfer;
+import dev.bitsbridge.proxy.http.ByteRange;
 import dev.bitsbridge.proxy.http.PartPlan;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,15 +32,25 @@ import org.slf4j.LoggerFactory;
  *       length in the shared {@link ReadAhead} budget first; with the budget exhausted a transfer
  *       keeps fewer parts in flight, down to the head alone.</li>
  *   <li>Nothing is fetched ahead until the client has shown it reads: the kernel took
- *       {@link #rampBytes} of this response (1 MiB, or half a part if smaller; more than the
- *       socket buffers of a client that never reads take on loopback). A client that stalls at
- *       once costs what a single-request download costs.</li>
+ *       {@link #rampBytes} of this response (1 MiB, or half a part if smaller). When, and whether,
+ *       parts are fetched ahead after that is {@link ParallelismRule}'s decision: at once on a
+ *       slow connection; after the first part and a measured probe on a fast one, and not at all
+ *       once parts proved to add no throughput (adaptive concurrency).</li>
+ *   <li>A client that stops reading gives its parts back: when it has taken no byte for
+ *       {@link #STALL_MILLIS} while bytes wait for it, and either its client has not
+ *       yet taken the probe (it never showed it keeps reading), or another transfer was refused
+ *       budget in the last {@code 2 x STALL_MILLIS}, or the stall has lasted {@link #LONG_STALL_MILLIS}:
+ *       every part after the one it is reading is dropped with its buffers and reservation. Nothing is fetched ahead
+ *       again until it has taken {@link #rampBytes} more; the dropped parts are then asked
+ *       again, pinned to the same ETag. A stalled client so holds at most the part it is
+ *       reading.</li>
  *   <li>A part that fails (S3 cut its body, timed out, could not be reached after S3Caller's own
  *       retries) is asked again from its first missing byte, up to {@link RangePart#MAX_ATTEMPTS}
  *       times; then the transfer fails. {@link #cancel} (the client left) closes every part and
  *       releases every buffer and reservation at once.</li>
  * </ul>
- * S3 requests per transfer: one per part, plus retries: {@code ceil(length / partSize)}.
+ * S3 requests per transfer: one per part, plus retries and parts given back by a stalled client:
+ * {@code ceil(length / partSize)} otherwise.
  *
  * <p>Threading: confined to the client's event loop; every part's upstream connection is on it
  * too. Buffer ownership: each part owns the buffers it queued until they are handed to
@@ -46,6 +59,12 @@ import org.slf4j.LoggerFactory;
 final class ParallelDownload implements Transfer, PartOwner {
 
     private static final Logger log = LoggerFactory.getLogger(ParallelDownload.class);
+
+    /** A client that took nothing for this long, bytes waiting, counts as stalled. */
+    static final long STALL_MILLIS = 1_000;
+    /** A client stalled this long gives its parts back even if nobody else wants the budget. */
+    static final long LONG_STALL_MILLIS = 10_000;
+    private static final long STALL_CHECK_MILLIS = 250;
 
     final ClientResponse out;
     final ObjectSource source;
@@ -60,7 +79,18 @@ final class ParallelDownload implements Transfer, PartOwner {
     private int launched;
     private int receiving;
     private long written;
-    private boolean clientReads;
+    private ParallelismRule rule;
+    private boolean ahead;
+    /** The client stalled and gave its parts back: nothing ahead until it took the ramp again. */
+    private boolean parked;
+    private long parkedAt;
+    private long lastTook;
+    private long lastMoved;
+    private ScheduledFuture<?> stallTimer;
+    /** While the first part streams: when the client last made it wait, and how long in all. */
+    private long waitFrom;
+    private long clientWaited;
+    private boolean narrowed;
     private boolean done;
 
     ParallelDownload(ClientResponse out, ObjectSource source, ReadAhead readAhead, String etag, long size,
@@ -74,6 +104,11 @@ final class ParallelDownload implements Transfer, PartOwner {
         this.parts = new RangePart[plan.count()];
         this.onComplete = onComplete;
         this.rampBytes = Math.min(1L << 20, plan.partSize() / 2);
+    }
+
+    /** The decision on parts ahead: its phase, for the log and tests. */
+    ParallelismRule rule() {
+        return rule;
     }
 
     @Override
@@ -114,6 +149,8 @@ final class ParallelDownload implements Transfer, PartOwner {
         RangePart p = new RangePart(this, 0, plan.part(0), 0);
         parts[0] = p;
         launched = 1;
+        rule = ParallelismRule.forCap(rampBytes, readAhead.maxParts(), readAhead.adaptive(), readAhead.margin(),
+                System.nanoTime());
         p.attach(first, skip);
         drain();
     }
@@ -141,6 +178,10 @@ final class ParallelDownload implements Transfer, PartOwner {
 
     /** Sends what the head part holds while the client can take it, then moves on to the next part. */
     void drain() {
+        if (waitFrom != 0 && out.writable()) {
+            clientWaited += System.nanoTime() - waitFrom;
+            waitFrom = 0;
+        }
         while (!done) {
             RangePart p = parts[head];
             while (p.hasQueued() && out.writable()) {
@@ -149,15 +190,17 @@ final class ParallelDownload implements Transfer, PartOwner {
                 out.body(b);
             }
             if (p.hasQueued()) {
-                out.whenWritable(this::drain);
+                waitForClient();
                 return;
             }
             if (p.delivered()) {
                 p.finish();
                 parts[head] = null;
-                head++;
+                // A part asked for the whole rest (one connection from here) ends the span.
+                head = p.range().last() == spanLast() ? parts.length : head + 1;
                 if (head == parts.length) {
                     done = true;
+                    stopStallTimer();
                     onComplete.run();
                     return;
                 }
@@ -167,7 +210,7 @@ final class ParallelDownload implements Transfer, PartOwner {
             if (out.writable()) {
                 p.demand();
             } else {
-                out.whenWritable(this::drain);
+                waitForClient();
             }
             pump();
             return;
@@ -176,16 +219,27 @@ final class ParallelDownload implements Transfer, PartOwner {
 
     /** Starts the parts the window, the client's reading and the budget allow. */
     private void pump() {
-        // Opened once: the kernel took the ramp and the client is keeping up at this moment.
-        if (!clientReads && out.writable() && kernelTook() >= rampBytes) {
-            clientReads = true;
+        if (done) {
+            return;
         }
-        while (!done && launched < parts.length && launched < head + 2 * readAhead.maxParts()
-                && (receiving < readAhead.maxParts() || launched == head)) {
+        boolean mayAhead = mayFetchAhead();
+        int cap = rule.receivingCap(readAhead.maxParts());
+        while (launched < parts.length && launched < head + 2 * cap
+                && (receiving < cap || launched == head)) {
+            if (launched == head && rule.phase() == ParallelismRule.Phase.NARROW) {
+                // One connection from here: the whole rest in one ranged GET, read with the
+                // client's backpressure (no request per part, no copy, nothing held ahead).
+                RangePart rest = new RangePart(this, launched,
+                        new ByteRange(plan.part(launched).first(), spanLast()), 0);
+                parts[launched] = rest;
+                launched = parts.length;
+                rest.request();
+                return;
+            }
             long reserve = 0;
             if (launched != head) {
                 long len = plan.part(launched).length();
-                if (!clientReads || !readAhead.tryReserve(len)) {
+                if (!mayAhead || !readAhead.tryReserve(len)) {
                     return;
                 }
                 reserve = len;
@@ -194,7 +248,102 @@ final class ParallelDownload implements Transfer, PartOwner {
             parts[launched] = p;
             launched++;
             p.request();
+            if (done) {
+                return; // the request failed at once and ended the transfer
+            }
         }
+    }
+
+    /**
+     * Whether parts may be fetched ahead of the client now (the ramp, the rule, a stall). Asked
+     * on every pump, so the rule sees the client's progress part by part.
+     */
+    private boolean mayFetchAhead() {
+        if (!out.writable()) {
+            return ahead && !parked; // decided while the client kept up; nothing new is decided now
+        }
+        long took = kernelTook();
+        if (parked) {
+            if (took - parkedAt < rampBytes) {
+                return false;
+            }
+            parked = false; // it reads again
+        }
+        boolean was = ahead;
+        ahead = rule.ahead(took, head, clientWaited, System.nanoTime());
+        if (ahead && !was && stallTimer == null) {
+            lastTook = took;
+            lastMoved = System.nanoTime();
+            stallTimer = out.ctx().executor().scheduleAtFixedRate(this::checkStall, STALL_CHECK_MILLIS,
+                    STALL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        if (!narrowed && rule.phase() == ParallelismRule.Phase.NARROW) {
+            narrowed = true;
+            readAhead.narrowed();
+            log.debug("parallel parts add nothing here ({} B/s with one connection, {} B/s with {}): one"
+                    + " connection from now on", (long) rule.oneConnectionRate(), (long) rule.probeRate(),
+                    readAhead.maxParts());
+        }
+        return ahead;
+    }
+
+    /**
+     * Gives the parts ahead back when the client stopped taking bytes while some wait for it,
+     * and the budget is wanted elsewhere or the stall has lasted.
+     */
+    private void checkStall() {
+        if (done) {
+            return;
+        }
+        long took = kernelTook();
+        long now = System.nanoTime();
+        if (took != lastTook || out.writable()) {
+            lastTook = took;
+            lastMoved = now;
+            return;
+        }
+        long stalled = now - lastMoved;
+        if (parked || launched <= head + 1 || stalled < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
+            return;
+        }
+        // A client still in the probe has not shown it keeps reading: it gives its parts back at once.
+        if (rule.phase() != ParallelismRule.Phase.PROBE && stalled < TimeUnit.MILLISECONDS.toNanos(LONG_STALL_MILLIS)
+                && !readAhead.refusedSince(now - 2 * TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS))) {
+            return;
+        }
+        boolean anyAhead = false;
+        for (int i = head + 1; i < launched && !anyAhead; i++) {
+            anyAhead = parts[i] != null;
+        }
+        if (!anyAhead) {
+            return; // nothing fetched ahead (one connection for the rest): nothing to give back
+        }
+        parked = true;
+        parkedAt = took;
+        int dropped = 0;
+        for (int i = launched - 1; i > head; i--) {
+            if (parts[i] != null) {
+                parts[i].close();
+                parts[i] = null;
+                dropped++;
+            }
+        }
+        launched = head + 1;
+        readAhead.released(dropped);
+        log.debug("client stalled for {} ms: {} parts ahead given back", stalled / 1_000_000, dropped);
+    }
+
+    /** The client is slower than what is ready for it: drain again once it took some. */
+    private void waitForClient() {
+        if (head == 0 && waitFrom == 0) {
+            waitFrom = System.nanoTime(); // only the first part's waits count (ParallelismRule)
+        }
+        out.whenWritable(this::drain);
+    }
+
+    /** The last byte of the span this transfer delivers. */
+    private long spanLast() {
+        return plan.part(parts.length - 1).last();
     }
 
     /** Bytes of this response the kernel accepted (written, less what still waits in Netty). */
@@ -223,11 +372,19 @@ final class ParallelDownload implements Transfer, PartOwner {
 
     private void closeParts() {
         done = true;
+        stopStallTimer();
         for (int i = head; i < launched; i++) {
             if (parts[i] != null) {
                 parts[i].close();
                 parts[i] = null;
             }
+        }
+    }
+
+    private void stopStallTimer() {
+        if (stallTimer != null) {
+            stallTimer.cancel(false);
+            stallTimer = null;
         }
     }
 }

@@ -28,6 +28,12 @@ public final class ReadAhead {
     private final AtomicLong partsFetched = new AtomicLong();
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicLong rangesFromMemory = new AtomicLong();
+    /** When a reservation was last refused ({@link System#nanoTime}; 0: never). */
+    private final AtomicLong lastRefused = new AtomicLong();
+    private final AtomicLong narrowed = new AtomicLong();
+    private final AtomicLong partsReleased = new AtomicLong();
+    private volatile boolean adaptive = true;
+    private volatile double margin = ParallelismRule.MARGIN;
 
     /**
      * @param maxParts ranged GETs in flight per transfer at most ({@code --parallel-connections}); 1 is off
@@ -65,12 +71,64 @@ public final class ReadAhead {
         while (true) {
             long r = reserved.get();
             if (r + n > budget) {
+                long now = System.nanoTime();
+                lastRefused.set(now == 0 ? 1 : now);
                 return false;
             }
             if (reserved.compareAndSet(r, r + n)) {
                 return true;
             }
         }
+    }
+
+    /**
+     * Whether a transfer was refused a reservation after {@code since} ({@link System#nanoTime}):
+     * someone wants the budget, so a transfer whose client stopped reading then gives its parts back.
+     */
+    boolean refusedSince(long since) {
+        long t = lastRefused.get();
+        return t != 0 && t - since > 0;
+    }
+
+    /**
+     * Whether parallel downloads measure what added parts bring and go back to one connection
+     * when they bring nothing ({@link ParallelismRule}); on by default. Tests that need parts at
+     * the cap whatever the machine's speed turn it off.
+     */
+    boolean adaptive() {
+        return adaptive;
+    }
+
+    void adaptive(boolean on) {
+        adaptive = on;
+    }
+
+    /** How many times one connection's rate parts must bring to stay ({@link ParallelismRule#MARGIN}). */
+    double margin() {
+        return margin;
+    }
+
+    /** Tests force the decision with it: with infinity, every probe goes back to one connection. */
+    void margin(double m) {
+        margin = m;
+    }
+
+    void narrowed() {
+        narrowed.incrementAndGet();
+    }
+
+    void released(int parts) {
+        partsReleased.addAndGet(parts);
+    }
+
+    /** Parallel downloads that went back to one connection: added parts brought no throughput. */
+    public long transfersNarrowed() {
+        return narrowed.get();
+    }
+
+    /** Parts fetched ahead and given back (dropped, to be asked again) because their client stalled. */
+    public long partsReleased() {
+        return partsReleased.get();
     }
 
     void unreserve(long n) {

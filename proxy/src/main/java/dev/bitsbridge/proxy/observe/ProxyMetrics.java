@@ -122,7 +122,8 @@ public final class ProxyMetrics implements ProxyEvents {
      * The gauges and counts of parallel transfers and read-ahead, read from {@code r} when
      * scraped: parts in flight, bytes held ahead of clients and reserved of the budget (never
      * above {@code bitsbridge_parallel_readahead_budget_bytes}), sequential readings being read
-     * ahead, ranges answered from memory, ranged GETs sent for parts.
+     * ahead, ranges answered from memory, ranged GETs sent for parts, transfers that went back to
+     * one connection, parts given back by stalled clients.
      */
     public void readAhead(dev.bitsbridge.proxy.download.ReadAhead r) {
         gauge("bitsbridge.parallel.parts.inflight", "Ranged GETs of parallel downloads in progress", r,
@@ -139,6 +140,10 @@ public final class ProxyMetrics implements ProxyEvents {
                 dev.bitsbridge.proxy.download.ReadAhead::rangesFromMemory);
         counter("bitsbridge.parallel.parts", null, "Ranged GETs sent for parts (retries included)", r,
                 dev.bitsbridge.proxy.download.ReadAhead::partsFetched);
+        counter("bitsbridge.parallel.narrowed", null, "Parallel downloads back to one connection (parts added nothing)", r,
+                dev.bitsbridge.proxy.download.ReadAhead::transfersNarrowed);
+        counter("bitsbridge.parallel.parts.released", null, "Parts fetched ahead and given back by stalled clients", r,
+                dev.bitsbridge.proxy.download.ReadAhead::partsReleased);
     }
 
     /** Registers a monotonic count kept by {@code obj} (e.g. upstream bytes received). */

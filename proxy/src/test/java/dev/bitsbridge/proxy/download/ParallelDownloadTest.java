@@ -42,6 +42,10 @@ class ParallelDownloadTest {
         s3.put("par", "data.bin", DATA);
         s3.put("par", "big.bin", BIG);
         proxy = proxy(4, 4L * 1024 * 1024);
+        // Parts at the cap after the ramp whatever this machine's loopback speed and the test
+        // clients' pace, so the request counts below are exact (ParallelismRule would narrow
+        // them on a fast loopback, or for a client slower than one connection).
+        proxy.readAhead().adaptive(false);
     }
 
     static BitsBridgeServer proxy(int parts, long budget) throws Exception {
@@ -143,9 +147,77 @@ class ParallelDownloadTest {
     }
 
     @Test
+    void partsThatAddNothingGoBackToOneRequestForTheRestByteExact() throws Exception {
+        BitsBridgeServer narrow = proxy(4, 4L * 1024 * 1024);
+        narrow.readAhead().margin(Double.POSITIVE_INFINITY); // no rate is enough: the probe narrows
+        try {
+            long before = narrow.readAhead().partsFetched();
+            RawHttp.Response r = RawHttp.exchange(narrow.port(), RawHttp.get("/data.bin"));
+            assertEquals(200, r.status(), r.toString());
+            assertTrue(r.complete());
+            assertArrayEquals(DATA, r.body());
+            assertEquals(1, narrow.readAhead().transfersNarrowed());
+            long ranged = narrow.readAhead().partsFetched() - before;
+            long parts = (DATA.length + PART - 1) / PART;
+            assertTrue(ranged < parts - 1, ranged + " ranged GETs: the rest came in one, not one per part");
+
+            RawHttp.Response range = RawHttp.exchange(narrow.port(), RawHttp.get("/big.bin", "Range: bytes=1000-7000000"));
+            assertEquals(206, range.status());
+            assertEquals("bytes 1000-7000000/" + BIG.length, range.header("content-range"));
+            assertArrayEquals(Arrays.copyOfRange(BIG, 1000, 7000001), range.body());
+            assertEquals(2, narrow.readAhead().transfersNarrowed());
+            awaitIdle(narrow);
+        } finally {
+            narrow.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void stalledClientGivesItsPartsBackWhenAnotherWantsTheBudgetAndResumesByteExact() throws Exception {
+        long budget = 4 * PART;
+        BitsBridgeServer small = proxy(4, budget);
+        small.readAhead().adaptive(false);
+        try (RawHttp stalled = RawHttp.connect(small.port(), 16 * 1024)) {
+            stalled.send(RawHttp.get("/big.bin"));
+            assertEquals(200, stalled.readHead().status());
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            assertTrue(stalled.readBody(got, 512 * 1024));
+            // It stops reading here, with the whole budget fetched ahead of it.
+            await(() -> small.readAhead().bytesReserved() == budget && small.readAhead().bytesHeld() > 0,
+                    Duration.ofSeconds(10), "the stalled client's parts hold the budget");
+            long released = small.readAhead().partsReleased();
+
+            // Another client wants the budget: refused at first, the stalled one gives its parts back.
+            assertArrayEquals(DATA, RawHttp.exchange(small.port(), RawHttp.get("/data.bin")).body());
+            await(() -> small.readAhead().partsReleased() > released, Duration.ofSeconds(10), "parts given back");
+            await(() -> small.readAhead().bytesReserved() <= PART && small.readAhead().bytesHeld() <= PART,
+                    Duration.ofSeconds(5), "a stalled client holds at most the part it is reading");
+
+            // The budget is free for others now: a new download fetches parts ahead again.
+            CompletableFuture<byte[]> other = CompletableFuture.supplyAsync(() -> slowRead(small.port(), "/data.bin"));
+            long most = 0;
+            while (!other.isDone()) {
+                most = Math.max(most, small.readAhead().bytesReserved());
+                Thread.onSpinWait();
+            }
+            assertArrayEquals(DATA, other.join());
+            assertTrue(most > PART, "another client fetched parts ahead: " + most + " bytes reserved at most");
+
+            // The stalled client reads again: every byte, in order, the dropped parts asked again.
+            stalled.timeout(Duration.ofSeconds(30));
+            assertTrue(stalled.readBody(got, BIG.length - 512 * 1024), "the whole body");
+            assertArrayEquals(BIG, got.toByteArray());
+            awaitIdle(small);
+        } finally {
+            small.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
     void slowClientsNeverMakeTheProxyHoldMoreThanTheBudget() throws Exception {
         long budget = 3 * PART;
         BitsBridgeServer small = proxy(8, budget);
+        small.readAhead().adaptive(false);
         try {
             CompletableFuture<byte[]> a = CompletableFuture.supplyAsync(() -> slowRead(small.port(), "/data.bin"));
             CompletableFuture<byte[]> b = CompletableFuture.supplyAsync(() -> slowRead(small.port(), "/data.bin"));
