@@ -1,5 +1,6 @@
 package dev.bitsbridge.proxy.links;
 
+import dev.bitsbridge.proxy.config.Durations;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -29,8 +30,16 @@ public interface LinkRegistry {
 
     Duration maxAge();
 
-    /** Why a registration's lifetime is refused, or null when it is fine (null: the default). */
-    String lifetimeRefusal(Duration lifetime);
+    /**
+     * Why a registration's lifetime is refused, or null when it is fine (null: the default). One
+     * rule for both stores: more than 0 and at most {@link #maxAge}.
+     */
+    default String lifetimeRefusal(Duration lifetime) {
+        if (lifetime == null || !lifetime.isNegative() && !lifetime.isZero() && lifetime.compareTo(maxAge()) <= 0) {
+            return null;
+        }
+        return "lifetime must be more than 0 and at most --link-max-age (" + Durations.format(maxAge()) + ")";
+    }
 
     Link create(PresignedUrl url, String name, Duration lifetime) throws IOException, LinkStore.LimitReachedException;
 

@@ -2,7 +2,6 @@ package dev.bitsbridge.proxy.links;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.bitsbridge.proxy.config.Durations;
 import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.state.LogIds;
 import dev.bitsbridge.proxy.state.StateFiles;
@@ -129,14 +128,6 @@ public final class LinkStore implements LinkRegistry {
         return maxAge;
     }
 
-    /** Why a registration's lifetime is refused, or null when it is fine (null: the default). */
-    @Override
-    public String lifetimeRefusal(Duration lifetime) {
-        if (lifetime == null || !lifetime.isNegative() && !lifetime.isZero() && lifetime.compareTo(maxAge) <= 0) {
-            return null;
-        }
-        return "lifetime must be more than 0 and at most --link-max-age (" + Durations.format(maxAge) + ")";
-    }
 
     /**
      * Registers a link.

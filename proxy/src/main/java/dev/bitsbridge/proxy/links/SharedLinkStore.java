@@ -160,14 +160,6 @@ public final class SharedLinkStore implements LinkRegistry {
         return maxAge;
     }
 
-    @Override
-    public String lifetimeRefusal(Duration lifetime) {
-        if (lifetime == null || !lifetime.isNegative() && !lifetime.isZero() && lifetime.compareTo(maxAge) <= 0) {
-            return null;
-        }
-        return "lifetime must be more than 0 and at most --link-max-age ("
-                + dev.bitsbridge.proxy.config.Durations.format(maxAge) + ")";
-    }
 
     @Override
     public Link create(PresignedUrl url, String name, Duration lifetime)

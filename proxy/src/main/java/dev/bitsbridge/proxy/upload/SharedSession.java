@@ -166,15 +166,8 @@ record SharedSession(S3Location location, String shareLinkHash, long partSize, I
 
     /** What a BITS upload-reply job receives once complete; null before (as local mode's). */
     java.util.Map<String, Object> replyDocument() {
-        if (state != State.COMPLETED) {
-            return null;
-        }
-        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("key", location.key());
-        m.put("etag", resultEtag);
-        m.put("versionId", resultVersionId);
-        m.put("size", total);
-        return m;
+        return state != State.COMPLETED ? null
+                : UploadSession.replyDocument(location.key(), resultEtag, resultVersionId, total);
     }
 
     // ---- persistence ----

@@ -228,14 +228,16 @@ final class UploadSession {
 
     /** What a BITS upload-reply job receives once the session is complete; null before. */
     java.util.Map<String, Object> replyDocument() {
-        if (state != State.COMPLETED) {
-            return null;
-        }
+        return state != State.COMPLETED ? null : replyDocument(location.key(), resultEtag, resultVersionId, total);
+    }
+
+    /** The upload-reply document of a completed upload (local and shared sessions answer alike). */
+    static java.util.Map<String, Object> replyDocument(String key, String etag, String versionId, long size) {
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("key", location.key());
-        m.put("etag", resultEtag);
-        m.put("versionId", resultVersionId);
-        m.put("size", total);
+        m.put("key", key);
+        m.put("etag", etag);
+        m.put("versionId", versionId);
+        m.put("size", size);
         return m;
     }
 
