@@ -312,15 +312,20 @@ public final class BitsBridgeServer implements AutoCloseable {
             markers = new SpentMarkers(shareMarkersClient, config.bucket());
         }
         SpentLedger ledger = SpentLedger.open(config.stateDir().resolve("shares"), stateExecutor, markers, clock);
-        endpoints.add(new ShareEndpoints(links, key -> {
+        endpoints.add(new ShareEndpoints(links, servable(keyMapper, downloads)));
+        return new ShareGate(links, ledger, config.requireToken());
+    }
+
+    /** Whether a key may be shared: it maps to an object this proxy serves (not refused by the key mapper). */
+    private static java.util.function.Predicate<String> servable(KeyMapper keyMapper, Downloads downloads) {
+        return key -> {
             try {
                 downloads.source("/" + S3Paths.encodeKey(key), keyMapper);
                 return true;
             } catch (InvalidPathException e) {
                 return false;
             }
-        }));
-        return new ShareGate(links, ledger, config.requireToken());
+        };
     }
 
     /**
@@ -339,14 +344,7 @@ public final class BitsBridgeServer implements AutoCloseable {
             token.refresh();
         }), every, every, TimeUnit.MILLISECONDS);
         ShareLinks links = new ShareLinks(secret, clock);
-        endpoints.add(new ShareEndpoints(links, key -> {
-            try {
-                downloads.source("/" + S3Paths.encodeKey(key), keyMapper);
-                return true;
-            } catch (InvalidPathException e) {
-                return false;
-            }
-        }));
+        endpoints.add(new ShareEndpoints(links, servable(keyMapper, downloads)));
         return new ShareGate(links, null, new SharedOnceLedger(sharedState, sharedExecutor, group, clock),
                 config.requireToken());
     }

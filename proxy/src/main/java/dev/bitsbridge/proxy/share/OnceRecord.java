@@ -8,12 +8,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One one-time link's shared ledger (scale-out): what {@link SpentLedger} keeps per link on one
- * machine (delivered ranges, bytes served, the unconfirmed tail of a cut response, spent), plus
- * the lease of the instance whose transfer holds the link. Stored as the JSON object
- * {@code once/<SHA-256 hex of the link id>.json}; changed only by compare-and-swap
- * ({@link SharedOnceLedger}). The delivery rules are {@link SpentLedger#delivered}'s, applied to
- * the copy read from S3 just before the swap.
+ * One one-time link's ledger and its delivery rules (the resume rule, the 2x budget, spent), one
+ * copy for both stores: {@link SpentLedger} keeps one per link on one machine
+ * ({@code <state-dir>/shares/<id>.json}); in scale-out it is the JSON object
+ * {@code once/<SHA-256 hex of the link id>.json}, plus the lease of the instance whose transfer
+ * holds the link, changed only by compare-and-swap ({@link SharedOnceLedger}) on the copy read from
+ * S3 just before the swap. The same JSON form either way (no lease on one machine).
  *
  * <p>Not thread-safe: a value read, changed and written by one thread.
  */
@@ -23,7 +23,9 @@ final class OnceRecord {
     long size = -1;
     final CoveredRanges covered = new CoveredRanges();
     boolean spent;
+    /** Bytes delivered in all, repeats included (the budget's measure). */
     long served;
+    /** Written by a cut response but not seen received: {@code [unconfirmedFrom, unconfirmedTo)}, or empty. */
     long unconfirmedFrom;
     long unconfirmedTo;
     /** The holder of the claim ("one transfer at a time"), or null; and until when (epoch millis). */
@@ -40,7 +42,10 @@ final class OnceRecord {
     }
 
     /**
-     * Adds one response's delivery (as {@link SpentLedger#delivered} does locally).
+     * Adds one response's delivery: {@code length} bytes from {@code first} of an object of
+     * {@code objectSize} seen received, of {@code written} written; a response that starts inside
+     * the unconfirmed tail of a cut one counts the bytes before it as delivered (the client holds
+     * them: it asks from there).
      *
      * @return whether the link is spent now
      */
@@ -54,6 +59,7 @@ final class OnceRecord {
             size = objectSize;
         }
         if (first > unconfirmedFrom && first <= unconfirmedTo) {
+            // A resume from inside what a cut response wrote: the client holds what precedes it.
             covered.add(unconfirmedFrom, first);
         }
         covered.add(first, first + length);
@@ -87,7 +93,7 @@ final class OnceRecord {
         try {
             n = Json.mapper().readTree(body);
         } catch (IOException e) {
-            throw new IOException("a one-time link ledger in the state bucket is not JSON", e);
+            throw new IOException("a one-time link ledger is not JSON", e);
         }
         OnceRecord r = new OnceRecord();
         r.expires = n.path("expires").asLong();

@@ -1,12 +1,7 @@
 package dev.bitsbridge.proxy.share;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.bitsbridge.proxy.state.Json;
 import dev.bitsbridge.proxy.state.StateFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,22 +49,10 @@ public final class SpentLedger {
     /** Times its object's size a one-time link may deliver in all. */
     public static final int BUDGET_TIMES = 2;
 
-    private static final class Entry {
-        long expires;
-        long size = -1;
-        final CoveredRanges covered = new CoveredRanges();
-        boolean spent;
-        /** Bytes delivered in all, repeats included (the budget's measure). */
-        long served;
-        /** Written by a cut response but not seen received: {@code [unconfirmedFrom, unconfirmedTo)}, or empty. */
-        long unconfirmedFrom;
-        long unconfirmedTo;
-    }
-
     private final Path dir;
     private final Executor io;
     private final SpentMarkers markers;
-    private final Map<String, Entry> entries = new HashMap<>();
+    private final Map<String, OnceRecord> entries = new HashMap<>();
     private final Set<String> dirty = new LinkedHashSet<>();
     private boolean flushScheduled;
 
@@ -103,20 +86,10 @@ public final class SpentLedger {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(l.dir, "*.json")) {
             for (Path f : files) {
                 try {
-                    JsonNode n = Json.mapper().readTree(Files.readString(f, StandardCharsets.UTF_8));
-                    Entry e = new Entry();
-                    e.expires = n.path("expires").asLong();
+                    OnceRecord e = OnceRecord.parse(Files.readAllBytes(f));
                     if (e.expires <= now) {
                         Files.deleteIfExists(f);
                         continue;
-                    }
-                    e.size = n.path("size").asLong(-1);
-                    e.spent = n.path("spent").asBoolean(false);
-                    e.served = n.path("served").asLong(0);
-                    e.unconfirmedFrom = n.path("unconfirmed").path(0).asLong(0);
-                    e.unconfirmedTo = n.path("unconfirmed").path(1).asLong(0);
-                    for (JsonNode span : n.path("delivered")) {
-                        e.covered.add(span.path(0).asLong(), span.path(1).asLong());
                     }
                     String name = f.getFileName().toString();
                     l.entries.put(name.substring(0, name.length() - ".json".length()), e);
@@ -131,7 +104,7 @@ public final class SpentLedger {
 
     /** Whether the link is known spent here (no I/O). */
     public synchronized boolean spentHere(ShareToken t) {
-        Entry e = entries.get(fileId(t));
+        OnceRecord e = entries.get(fileId(t));
         return e != null && e.spent;
     }
 
@@ -146,7 +119,7 @@ public final class SpentLedger {
         return CompletableFuture.supplyAsync(() -> markers.isSpent(id), io).thenApply(spent -> {
             if (spent) {
                 synchronized (this) {
-                    Entry e = entries.computeIfAbsent(id, k -> new Entry());
+                    OnceRecord e = entries.computeIfAbsent(id, k -> new OnceRecord());
                     e.expires = t.expiresEpochSecond();
                     e.spent = true;
                     markDirty(id);
@@ -161,13 +134,13 @@ public final class SpentLedger {
      * the link claimed ({@link #begin}), so no other transfer adds to it meanwhile.
      */
     public synchronized boolean withinBudget(ShareToken t, long wanted) {
-        Entry e = entries.get(fileId(t));
-        return e == null || e.size < 0 || e.served + wanted <= BUDGET_TIMES * e.size;
+        OnceRecord e = entries.get(fileId(t));
+        return e == null || e.withinBudget(wanted);
     }
 
     /** The object's size as the link's last delivery saw it, or -1. */
     public synchronized long knownSize(ShareToken t) {
-        Entry e = entries.get(fileId(t));
+        OnceRecord e = entries.get(fileId(t));
         return e == null ? -1 : e.size;
     }
 
@@ -182,31 +155,17 @@ public final class SpentLedger {
         boolean nowSpent;
         boolean coveredAll;
         synchronized (this) {
-            Entry e = entries.computeIfAbsent(id, k -> new Entry());
+            OnceRecord e = entries.computeIfAbsent(id, k -> new OnceRecord());
             e.expires = t.expiresEpochSecond();
             if (e.spent) {
                 return;
-            }
-            if (e.size != size) {
-                e.covered.clear(); // another version of the object: what was delivered is not it
-                e.unconfirmedTo = e.unconfirmedFrom;
-                e.size = size;
-            }
-            if (first > e.unconfirmedFrom && first <= e.unconfirmedTo) {
-                // A resume from inside what a cut response wrote: the client holds what precedes it.
-                e.covered.add(e.unconfirmedFrom, first);
             }
             if (!complete) {
                 log.info("one-time share link for {}: a cut response wrote {} bytes from {}, {} seen received",
                         t.path(), written, first, length);
             }
-            e.covered.add(first, first + length);
-            e.served += length;
-            e.unconfirmedFrom = first + length;
-            e.unconfirmedTo = complete ? first + length : first + Math.max(length, written);
+            nowSpent = e.delivered(first, length, written, size, complete);
             coveredAll = (size > 0 || complete) && e.covered.coversAll(size);
-            nowSpent = coveredAll || size > 0 && e.served >= BUDGET_TIMES * size;
-            e.spent = nowSpent;
             markDirty(id);
         }
         if (nowSpent) {
@@ -226,13 +185,13 @@ public final class SpentLedger {
 
     /** Bytes delivered under {@code t} in all, repeats included (the budget's measure). */
     public synchronized long servedBytes(ShareToken t) {
-        Entry e = entries.get(fileId(t));
+        OnceRecord e = entries.get(fileId(t));
         return e == null ? 0 : e.served;
     }
 
     /** Bytes of the object delivered so far under {@code t} (for tests and the status page). */
     public synchronized long deliveredBytes(ShareToken t) {
-        Entry e = entries.get(fileId(t));
+        OnceRecord e = entries.get(fileId(t));
         return e == null ? 0 : e.covered.coveredBytes();
     }
 
@@ -256,7 +215,7 @@ public final class SpentLedger {
                 }
                 id = dirty.iterator().next();
                 dirty.remove(id);
-                content = describe(entries.get(id));
+                content = entries.get(id).toJson();
             }
             try {
                 StateFiles.write(dir.resolve(id + ".json"), content);
@@ -264,20 +223,6 @@ public final class SpentLedger {
                 log.error("could not write the share ledger: {}", e.toString());
             }
         }
-    }
-
-    private static byte[] describe(Entry e) {
-        ObjectNode n = Json.mapper().createObjectNode();
-        n.put("expires", e.expires);
-        n.put("size", e.size);
-        n.put("spent", e.spent);
-        n.put("served", e.served);
-        n.putArray("unconfirmed").add(e.unconfirmedFrom).add(e.unconfirmedTo);
-        ArrayNode spans = n.putArray("delivered");
-        for (long[] s : e.covered.spans()) {
-            spans.addArray().add(s[0]).add(s[1]);
-        }
-        return (n.toString() + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /**
