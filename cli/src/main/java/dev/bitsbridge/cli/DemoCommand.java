@@ -170,7 +170,7 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        IdleMemory.apply();
+        IdleMemory.applySoon();
         Running running = start();
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onTermination(() -> {

@@ -23,7 +23,9 @@ import java.util.Map;
  *
  * <p>A flag the operator set on the command line ({@code -XX:...}, {@code JAVA_OPTS}) is left
  * alone; so is everything when the runtime has no HotSpot diagnostic bean (then nothing is set).
- * Threading: called once from the launcher's main thread.
+ * Threading: {@link #applySoon} hands the work to a daemon thread once at start-up, because
+ * loading the management classes would otherwise delay the first request by tens of
+ * milliseconds; nothing waits for it.
  */
 final class IdleMemory {
 
@@ -44,6 +46,14 @@ final class IdleMemory {
     }
 
     private IdleMemory() {
+    }
+
+    /** Applies the settings on a daemon thread, off the start-up path. */
+    static void applySoon() {
+        Thread t = new Thread(IdleMemory::apply, "bitsbridge-idle-memory");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
     }
 
     /** Applies the settings to this JVM; returns the names set (empty when none could be). */

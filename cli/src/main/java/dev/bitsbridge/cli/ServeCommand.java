@@ -181,7 +181,7 @@ public class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProxyConfig config = config();
         configureLogging();
-        IdleMemory.apply();
+        IdleMemory.applySoon();
         AwsCredentialsProvider provider = AwsSetup.credentials(credentials.profile, credentials.roleArn,
                 credentials.roleSessionName, config.region(), config.network().upstreamProxy());
         if (!operations.skipChecks && !StartupSummary.passes(config, provider, spec.commandLine().getOut(),
