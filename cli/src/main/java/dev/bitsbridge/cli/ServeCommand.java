@@ -181,7 +181,6 @@ public class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProxyConfig config = config();
         configureLogging();
-        IdleMemory.applySoon();
         AwsCredentialsProvider provider = AwsSetup.credentials(credentials.profile, credentials.roleArn,
                 credentials.roleSessionName, config.region(), config.network().upstreamProxy());
         if (!operations.skipChecks && !StartupSummary.passes(config, provider, spec.commandLine().getOut(),
@@ -203,6 +202,7 @@ public class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println(banner(config, server.port()));
         out.flush();
+        IdleMemory.applySoon(); // listening first: this loads management classes
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onTermination(() -> {
             server.stop(config.drainTimeout());
