@@ -2,6 +2,7 @@ package dev.bitsbridge.proxy.download;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The settings of parallel transfers and the one memory budget they all share: bytes fetched
@@ -28,12 +29,13 @@ public final class ReadAhead {
     private final AtomicLong partsFetched = new AtomicLong();
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicLong rangesFromMemory = new AtomicLong();
-    /** When a reservation was last refused ({@link System#nanoTime}; 0: never). */
+    /** When a reservation was last refused ({@link #nanoTime}; 0: never). */
     private final AtomicLong lastRefused = new AtomicLong();
     private final AtomicLong narrowed = new AtomicLong();
     private final AtomicLong partsReleased = new AtomicLong();
     private volatile boolean adaptive = true;
     private volatile double margin = ParallelismRule.MARGIN;
+    private volatile LongSupplier clock = System::nanoTime;
 
     /**
      * @param maxParts ranged GETs in flight per transfer at most ({@code --parallel-connections}); 1 is off
@@ -71,7 +73,7 @@ public final class ReadAhead {
         while (true) {
             long r = reserved.get();
             if (r + n > budget) {
-                long now = System.nanoTime();
+                long now = nanoTime();
                 lastRefused.set(now == 0 ? 1 : now);
                 return false;
             }
@@ -82,7 +84,20 @@ public final class ReadAhead {
     }
 
     /**
-     * Whether a transfer was refused a reservation after {@code since} ({@link System#nanoTime}):
+     * The time stalls and refusals are measured in ({@link ClientStall}), in {@link System#nanoTime}
+     * terms unless a test set a clock.
+     */
+    long nanoTime() {
+        return clock.getAsLong();
+    }
+
+    /** Tests move the stall clock instead of waiting (e.g. a {@code MutableClock}'s millis in nanoseconds). */
+    void clock(LongSupplier nanos) {
+        clock = nanos;
+    }
+
+    /**
+     * Whether a transfer was refused a reservation after {@code since} ({@link #nanoTime}):
      * someone wants the budget, so a transfer whose client stopped reading then gives its parts back.
      */
     boolean refusedSince(long since) {
