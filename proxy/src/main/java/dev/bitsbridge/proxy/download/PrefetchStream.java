@@ -297,8 +297,7 @@ final class PrefetchStream implements PartOwner, ClientStall.Watched {
     /** Bytes of the whole reading the kernel accepted: the stall rule compares them over time. */
     @Override
     public long took() {
-        ChannelOutboundBuffer ob = ctx.channel().unsafe().outboundBuffer();
-        return position - (ob == null ? 0 : ob.totalPendingWriteBytes());
+        return position - waitingInNetty();
     }
 
     @Override
@@ -338,8 +337,12 @@ final class PrefetchStream implements PartOwner, ClientStall.Watched {
 
     /** Bytes of the current response the kernel accepted (written, less what still waits in Netty). */
     private long kernelTook() {
+        return written - waitingInNetty();
+    }
+
+    private long waitingInNetty() {
         ChannelOutboundBuffer ob = ctx.channel().unsafe().outboundBuffer();
-        return written - (ob == null ? 0 : ob.totalPendingWriteBytes());
+        return ob == null ? 0 : ob.totalPendingWriteBytes();
     }
 
     @Override
