@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Stalled</b>: the client's socket took no byte for {@link #STALL_MILLIS} while it
  *       could not take more (the channel is not writable: bytes wait for it).</li>
  *   <li><b>Gives back</b>, once stalled, when its client never showed it keeps reading
- *       ({@link Watched#unproven}), or another transfer was refused budget in the last
- *       {@code 2 x STALL_MILLIS}, or the stall has lasted {@link #LONG_STALL_MILLIS}: the transfer
- *       drops every part it does not need to finish what its client is reading now
+ *       ({@link Watched#unproven}), or another transfer was refused budget (its own refusals do
+ *       not count) in the last {@code 2 x STALL_MILLIS}, or the stall has lasted
+ *       {@link #LONG_STALL_MILLIS}: the transfer drops every part it does not need to finish what its client is reading now
  *       ({@link Watched#giveBack}: buffers released, reservations returned, S3 exchanges cancelled),
  *       counted in {@link ReadAhead#partsReleased}.</li>
  *   <li><b>Parked</b> after that: nothing is fetched ahead again until the client has taken
@@ -124,7 +124,7 @@ final class ClientStall {
             return 0;
         }
         if (!transfer.unproven() && stalled < TimeUnit.MILLISECONDS.toNanos(LONG_STALL_MILLIS)
-                && !readAhead.refusedSince(now - 2 * TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS))) {
+                && !readAhead.refusedSince(now - 2 * TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS), transfer)) {
             return 0;
         }
         // Parked first: the parts closed below free connections, and the transfer's pump, called

@@ -226,7 +226,7 @@ final class ParallelDownload implements Transfer, PartOwner, ClientStall.Watched
             long reserve = 0;
             if (launched != head) {
                 long len = plan.part(launched).length();
-                if (!mayAhead || !readAhead.tryReserve(len)) {
+                if (!mayAhead || !readAhead.tryReserve(len, this)) {
                     return;
                 }
                 reserve = len;

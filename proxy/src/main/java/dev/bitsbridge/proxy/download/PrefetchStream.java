@@ -281,7 +281,7 @@ final class PrefetchStream implements PartOwner, ClientStall.Watched {
             long len = Math.min(readAhead.partSize(), meta.size() - next);
             long reserve = 0;
             if (!waitedFor) {
-                if (!clientReads || !stall.mayFetchAhead(took()) || !readAhead.tryReserve(len)) {
+                if (!clientReads || !stall.mayFetchAhead(took()) || !readAhead.tryReserve(len, this)) {
                     return;
                 }
                 reserve = len;

@@ -95,11 +95,13 @@ class ClientStallTest {
         assertEquals(3, readAhead.partsReleased());
     }
 
+    private final Object other = new Object();
+
     @Test
     void aStalledClientGivesBackAfterASecondWhenAnotherTransferIsRefusedBudget() {
         stopsReadingAt(5 * RAMP);
-        assertTrue(readAhead.tryReserve(32L << 20));
-        assertFalse(readAhead.tryReserve(1), "another transfer is refused");
+        assertTrue(readAhead.tryReserve(32L << 20, client));
+        assertFalse(readAhead.tryReserve(1, other), "another transfer is refused");
         assertEquals(0, after(ClientStall.STALL_MILLIS - 1));
         assertEquals(3, after(1));
         assertEquals(3, readAhead.partsReleased());
@@ -107,12 +109,25 @@ class ClientStallTest {
 
     @Test
     void aRefusalOlderThanTwoStallTimesDoesNotCount() {
-        assertTrue(readAhead.tryReserve(32L << 20));
-        assertFalse(readAhead.tryReserve(1));
+        assertTrue(readAhead.tryReserve(32L << 20, client));
+        assertFalse(readAhead.tryReserve(1, other));
         now.addAndGet(2 * ClientStall.STALL_MILLIS * MS);
         stopsReadingAt(5 * RAMP);
         assertEquals(0, after(ClientStall.STALL_MILLIS));
         assertEquals(0, client.givenBack);
+    }
+
+    @Test
+    void itsOwnRefusalsDoNotCountButAnotherOneAfterThemDoes() {
+        // Its window fills the budget (the defaults: 16 parts of 8 MiB, 128 MiB): its next part is refused.
+        assertTrue(readAhead.tryReserve(32L << 20, client));
+        assertFalse(readAhead.tryReserve(1, client));
+        stopsReadingAt(5 * RAMP);
+        assertFalse(readAhead.tryReserve(1, client));
+        assertEquals(0, after(ClientStall.STALL_MILLIS), "nobody else wants the budget");
+        assertFalse(readAhead.tryReserve(1, other), "now someone does");
+        assertFalse(readAhead.tryReserve(1, client), "its own refusal after it does not hide it");
+        assertEquals(3, after(1));
     }
 
     @Test
