@@ -7,8 +7,6 @@ import dev.bitsbridge.proxy.http.PartPlan;
 import dev.bitsbridge.proxy.upstream.UpstreamExchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,15 +34,14 @@ import org.slf4j.LoggerFactory;
  *       parts are fetched ahead after that is {@link ParallelismRule}'s decision: at once on a
  *       slow connection; after the first part and a measured probe on a fast one, and not at all
  *       once parts proved to add no throughput (adaptive concurrency).</li>
- *   <li>A client that stops reading gives its parts back: when it has taken no byte for
- *       {@link #STALL_MILLIS} while bytes wait for it, and either its client has not
- *       yet taken the probe (it never showed it keeps reading), or another transfer was refused
- *       budget in the last {@code 2 x STALL_MILLIS}, or the stall has lasted {@link #LONG_STALL_MILLIS}:
- *       every part after the one it is reading is dropped with its buffers and reservation. Nothing is fetched ahead
- *       again until it has taken {@link #rampBytes} more; the dropped parts are then asked
- *       again, pinned to the same ETag. A stalled client so holds at most the part it is
- *       reading.</li>
- *   <li>A part that fails (S3 cut its body, timed out, could not be reached after S3Caller's own
+ *   <li>A client that stops reading gives its parts back ({@link ClientStall}, the rule read-ahead
+ *       follows too): when it has taken no byte for a second while bytes wait for it, and either
+ *       it has not yet taken the probe (it never showed it keeps reading), or another transfer
+ *       was refused budget, or the stall has lasted: every part after the one it is reading is
+ *       dropped with its buffers and reservation. Nothing is fetched ahead again until it has
+ *       taken {@link #rampBytes} more; the dropped parts are then asked again, pinned to the same
+ *       ETag. A stalled client so holds at most the part it is reading.</li>
+ *    <li>A part that fails (S3 cut its body, timed out, could not be reached after S3Caller's own
  *       retries) is asked again from its first missing byte, up to {@link RangePart#MAX_ATTEMPTS}
  *       times; then the transfer fails. {@link #cancel} (the client left) closes every part and
  *       releases every buffer and reservation at once.</li>
@@ -56,15 +53,9 @@ import org.slf4j.LoggerFactory;
  * too. Buffer ownership: each part owns the buffers it queued until they are handed to
  * {@link ClientResponse#body} (then Netty's) or released on close.
  */
-final class ParallelDownload implements Transfer, PartOwner {
+final class ParallelDownload implements Transfer, PartOwner, ClientStall.Watched {
 
     private static final Logger log = LoggerFactory.getLogger(ParallelDownload.class);
-
-    /** A client that took nothing for this long, bytes waiting, counts as stalled. */
-    static final long STALL_MILLIS = 1_000;
-    /** A client stalled this long gives its parts back even if nobody else wants the budget. */
-    static final long LONG_STALL_MILLIS = 10_000;
-    private static final long STALL_CHECK_MILLIS = 250;
 
     final ClientResponse out;
     final ObjectSource source;
@@ -81,12 +72,7 @@ final class ParallelDownload implements Transfer, PartOwner {
     private long written;
     private ParallelismRule rule;
     private boolean ahead;
-    /** The client stalled and gave its parts back: nothing ahead until it took the ramp again. */
-    private boolean parked;
-    private long parkedAt;
-    private long lastTook;
-    private long lastMoved;
-    private ScheduledFuture<?> stallTimer;
+    private final ClientStall stall;
     /** While the first part streams: when the client last made it wait, and how long in all. */
     private long waitFrom;
     private long clientWaited;
@@ -104,6 +90,7 @@ final class ParallelDownload implements Transfer, PartOwner {
         this.parts = new RangePart[plan.count()];
         this.onComplete = onComplete;
         this.rampBytes = Math.min(1L << 20, plan.partSize() / 2);
+        this.stall = new ClientStall(this, readAhead, rampBytes);
     }
 
     /** The decision on parts ahead: its phase, for the log and tests. */
@@ -200,7 +187,7 @@ final class ParallelDownload implements Transfer, PartOwner {
                 head = p.range().last() == spanLast() ? parts.length : head + 1;
                 if (head == parts.length) {
                     done = true;
-                    stopStallTimer();
+                    stall.stop();
                     onComplete.run();
                     return;
                 }
@@ -239,7 +226,7 @@ final class ParallelDownload implements Transfer, PartOwner {
             long reserve = 0;
             if (launched != head) {
                 long len = plan.part(launched).length();
-                if (!mayAhead || !readAhead.tryReserve(len)) {
+                if (!mayAhead || !readAhead.tryReserve(len, this)) {
                     return;
                 }
                 reserve = len;
@@ -260,22 +247,15 @@ final class ParallelDownload implements Transfer, PartOwner {
      */
     private boolean mayFetchAhead() {
         if (!out.writable()) {
-            return ahead && !parked; // decided while the client kept up; nothing new is decided now
+            return ahead && !stall.parked(); // decided while the client kept up; nothing new is decided now
         }
         long took = kernelTook();
-        if (parked) {
-            if (took - parkedAt < rampBytes) {
-                return false;
-            }
-            parked = false; // it reads again
+        if (!stall.mayFetchAhead(took)) {
+            return false;
         }
-        boolean was = ahead;
         ahead = rule.ahead(took, head, clientWaited, System.nanoTime());
-        if (ahead && !was && stallTimer == null) {
-            lastTook = took;
-            lastMoved = System.nanoTime();
-            stallTimer = out.ctx().executor().scheduleAtFixedRate(this::checkStall, STALL_CHECK_MILLIS,
-                    STALL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        if (ahead) {
+            stall.watch(out.ctx().executor());
         }
         if (!narrowed && rule.phase() == ParallelismRule.Phase.NARROW) {
             narrowed = true;
@@ -287,39 +267,28 @@ final class ParallelDownload implements Transfer, PartOwner {
         return ahead;
     }
 
-    /**
-     * Gives the parts ahead back when the client stopped taking bytes while some wait for it,
-     * and the budget is wanted elsewhere or the stall has lasted.
-     */
-    private void checkStall() {
+    @Override
+    public long took() {
+        return kernelTook();
+    }
+
+    @Override
+    public boolean writable() {
+        return out.writable();
+    }
+
+    /** A client still in the probe has not shown it keeps reading: it gives its parts back at once. */
+    @Override
+    public boolean unproven() {
+        return rule.phase() == ParallelismRule.Phase.PROBE;
+    }
+
+    /** Drops every part after the one the client is reading (they are asked again when it reads). */
+    @Override
+    public int giveBack() {
         if (done) {
-            return;
+            return 0;
         }
-        long took = kernelTook();
-        long now = System.nanoTime();
-        if (took != lastTook || out.writable()) {
-            lastTook = took;
-            lastMoved = now;
-            return;
-        }
-        long stalled = now - lastMoved;
-        if (parked || launched <= head + 1 || stalled < TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
-            return;
-        }
-        // A client still in the probe has not shown it keeps reading: it gives its parts back at once.
-        if (rule.phase() != ParallelismRule.Phase.PROBE && stalled < TimeUnit.MILLISECONDS.toNanos(LONG_STALL_MILLIS)
-                && !readAhead.refusedSince(now - 2 * TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS))) {
-            return;
-        }
-        boolean anyAhead = false;
-        for (int i = head + 1; i < launched && !anyAhead; i++) {
-            anyAhead = parts[i] != null;
-        }
-        if (!anyAhead) {
-            return; // nothing fetched ahead (one connection for the rest): nothing to give back
-        }
-        parked = true;
-        parkedAt = took;
         int dropped = 0;
         for (int i = launched - 1; i > head; i--) {
             if (parts[i] != null) {
@@ -329,8 +298,7 @@ final class ParallelDownload implements Transfer, PartOwner {
             }
         }
         launched = head + 1;
-        readAhead.released(dropped);
-        log.debug("client stalled for {} ms: {} parts ahead given back", stalled / 1_000_000, dropped);
+        return dropped;
     }
 
     /** The client is slower than what is ready for it: drain again once it took some. */
@@ -372,19 +340,12 @@ final class ParallelDownload implements Transfer, PartOwner {
 
     private void closeParts() {
         done = true;
-        stopStallTimer();
+        stall.stop();
         for (int i = head; i < launched; i++) {
             if (parts[i] != null) {
                 parts[i].close();
                 parts[i] = null;
             }
-        }
-    }
-
-    private void stopStallTimer() {
-        if (stallTimer != null) {
-            stallTimer.cancel(false);
-            stallTimer = null;
         }
     }
 }

@@ -35,6 +35,14 @@ import org.slf4j.LoggerFactory;
  *       stream is dropped, and every buffer and reservation returned, when the connection closes,
  *       when the next request does not continue the reading, and when no request comes for
  *       {@link #IDLE_MILLIS} (so a job that stopped holds nothing).</li>
+ *   <li>A job that stops reading in the middle of a range (its connection open) gives its parts
+ *       back by the rule parallel downloads follow ({@link ClientStall}): stalled 1 s while
+ *       another transfer wants the budget, or 10 s in any case, it keeps only the part its
+ *       current response is being sent from (between responses: none) and drops the others with
+ *       their buffers, reservations and S3 exchanges. When it reads again, the rest of the
+ *       response is asked again from its first missing byte, pinned to the same ETag (a changed
+ *       object then closes the response short, as above), and parts are fetched ahead again once
+ *       it has taken the ramp.</li>
  *   <li>A part whose body is cut or stalls is asked again from its first missing byte
  *       ({@link RangePart#MAX_ATTEMPTS} requests at most).</li>
  * </ul>
@@ -43,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * too. Buffer ownership: each part owns its queued buffers until they are handed to
  * {@link ClientResponse#body} (then Netty's) or released on {@link #close}.
  */
-final class PrefetchStream implements PartOwner {
+final class PrefetchStream implements PartOwner, ClientStall.Watched {
 
     private static final Logger log = LoggerFactory.getLogger(PrefetchStream.class);
 
@@ -83,6 +91,7 @@ final class PrefetchStream implements PartOwner {
     private long remaining;
     private long written;
     private Runnable onComplete;
+    private final ClientStall stall;
 
     /**
      * @param object the object's identity ({@link ObjectSource#identity})
@@ -98,6 +107,7 @@ final class PrefetchStream implements PartOwner {
         this.meta = meta;
         this.connection = connection;
         this.rampBytes = Math.min(1L << 20, readAhead.partSize() / 2);
+        this.stall = new ClientStall(this, readAhead, rampBytes);
         readAhead.streamOpened();
     }
 
@@ -271,10 +281,11 @@ final class PrefetchStream implements PartOwner {
             long len = Math.min(readAhead.partSize(), meta.size() - next);
             long reserve = 0;
             if (!waitedFor) {
-                if (!clientReads || !readAhead.tryReserve(len)) {
+                if (!clientReads || !stall.mayFetchAhead(took()) || !readAhead.tryReserve(len, this)) {
                     return;
                 }
                 reserve = len;
+                stall.watch(ctx.executor());
             }
             RangePart p = new RangePart(this, index++, new ByteRange(next, next + len - 1), reserve);
             parts.addLast(p);
@@ -283,10 +294,55 @@ final class PrefetchStream implements PartOwner {
         }
     }
 
+    /** Bytes of the whole reading the kernel accepted: the stall rule compares them over time. */
+    @Override
+    public long took() {
+        return position - waitingInNetty();
+    }
+
+    @Override
+    public boolean writable() {
+        return ctx.channel().isWritable();
+    }
+
+    /** Parts are fetched ahead only once the client showed it reads. */
+    @Override
+    public boolean unproven() {
+        return false;
+    }
+
+    /**
+     * The client stalled: drops every part but the one the current response is being sent from
+     * (between responses, every part). Those bytes are asked again from {@link #next} when the
+     * client reads again. A broken stream starts no part any more: it drops only the parts after
+     * the current response, the ones before it being needed and impossible to ask again.
+     */
+    @Override
+    public int giveBack() {
+        if (state == State.CLOSED) {
+            return 0;
+        }
+        RangePart keep = state == State.SERVING ? parts.peekFirst() : null;
+        long from = broken ? position + remaining : Long.MIN_VALUE;
+        int dropped = 0;
+        while (!parts.isEmpty() && parts.peekLast() != keep && parts.peekLast().range().first() >= from) {
+            parts.removeLast().close();
+            dropped++;
+        }
+        if (!broken) {
+            next = parts.isEmpty() ? position : parts.peekLast().range().last() + 1;
+        }
+        return dropped;
+    }
+
     /** Bytes of the current response the kernel accepted (written, less what still waits in Netty). */
     private long kernelTook() {
+        return written - waitingInNetty();
+    }
+
+    private long waitingInNetty() {
         ChannelOutboundBuffer ob = ctx.channel().unsafe().outboundBuffer();
-        return written - (ob == null ? 0 : ob.totalPendingWriteBytes());
+        return ob == null ? 0 : ob.totalPendingWriteBytes();
     }
 
     @Override
@@ -345,6 +401,7 @@ final class PrefetchStream implements PartOwner {
             return;
         }
         state = State.CLOSED;
+        stall.stop();
         readAhead.streamClosed();
         if (idleTimer != null) {
             idleTimer.cancel(false);

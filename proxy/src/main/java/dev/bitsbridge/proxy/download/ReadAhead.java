@@ -2,6 +2,8 @@ package dev.bitsbridge.proxy.download;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /**
  * The settings of parallel transfers and the one memory budget they all share: bytes fetched
@@ -28,12 +30,13 @@ public final class ReadAhead {
     private final AtomicLong partsFetched = new AtomicLong();
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicLong rangesFromMemory = new AtomicLong();
-    /** When a reservation was last refused ({@link System#nanoTime}; 0: never). */
-    private final AtomicLong lastRefused = new AtomicLong();
+    /** The last refusal of a reservation, and when another transfer than its was last refused. */
+    private final AtomicReference<Refusal> lastRefusal = new AtomicReference<>(new Refusal(0, null, 0));
     private final AtomicLong narrowed = new AtomicLong();
     private final AtomicLong partsReleased = new AtomicLong();
     private volatile boolean adaptive = true;
     private volatile double margin = ParallelismRule.MARGIN;
+    private volatile LongSupplier clock = System::nanoTime;
 
     /**
      * @param maxParts ranged GETs in flight per transfer at most ({@code --parallel-connections}); 1 is off
@@ -66,13 +69,17 @@ public final class ReadAhead {
         return maxParts > 1 && dev.bitsbridge.proxy.http.PartPlan.worthSplitting(length, partSize);
     }
 
-    /** Reserves {@code n} bytes of the budget; false (nothing reserved) if they are not free. */
-    boolean tryReserve(long n) {
+    /**
+     * Reserves {@code n} bytes of the budget for transfer {@code who}; false (nothing reserved) if
+     * they are not free, and the refusal is noted ({@link #refusedSince}).
+     */
+    boolean tryReserve(long n, Object who) {
         while (true) {
             long r = reserved.get();
             if (r + n > budget) {
-                long now = System.nanoTime();
-                lastRefused.set(now == 0 ? 1 : now);
+                long t = nanoTime();
+                long now = t == 0 ? 1 : t;
+                lastRefusal.updateAndGet(prev -> new Refusal(now, who, prev.by() == who ? prev.otherAt() : prev.at()));
                 return false;
             }
             if (reserved.compareAndSet(r, r + n)) {
@@ -82,12 +89,35 @@ public final class ReadAhead {
     }
 
     /**
-     * Whether a transfer was refused a reservation after {@code since} ({@link System#nanoTime}):
-     * someone wants the budget, so a transfer whose client stopped reading then gives its parts back.
+     * The time stalls and refusals are measured in ({@link ClientStall}), in {@link System#nanoTime}
+     * terms unless a test set a clock.
      */
-    boolean refusedSince(long since) {
-        long t = lastRefused.get();
+    long nanoTime() {
+        return clock.getAsLong();
+    }
+
+    /** Tests move the stall clock instead of waiting (e.g. a {@code MutableClock}'s millis in nanoseconds). */
+    void clock(LongSupplier nanos) {
+        clock = nanos;
+    }
+
+    /**
+     * Whether a transfer other than {@code self} was refused a reservation after {@code since}
+     * ({@link #nanoTime}): someone else wants the budget, so {@code self}, if its client stopped
+     * reading, gives its parts back. Its own refusals do not count: a lone transfer whose window
+     * fills the budget (the defaults: 16 parts of 8 MiB, 128 MiB) keeps it from nobody.
+     */
+    boolean refusedSince(long since, Object self) {
+        Refusal r = lastRefusal.get();
+        long t = r.by() == self ? r.otherAt() : r.at();
         return t != 0 && t - since > 0;
+    }
+
+    /**
+     * A refusal: when ({@link #nanoTime}; 0: never), of which transfer, and when a transfer other
+     * than that one was last refused (so any transfer can tell whether someone else was).
+     */
+    private record Refusal(long at, Object by, long otherAt) {
     }
 
     /**

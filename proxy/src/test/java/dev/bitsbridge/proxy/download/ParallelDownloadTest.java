@@ -238,7 +238,7 @@ class ParallelDownloadTest {
     }
 
     /** A client that reads 16 KiB at a time with pauses: the proxy fetches ahead of it. */
-    private static byte[] slowRead(int port, String path) {
+    static byte[] slowRead(int port, String path) {
         try (RawHttp c = RawHttp.connect(port, 16 * 1024)) {
             c.send(RawHttp.get(path));
             RawHttp.Response head = c.readHead();
