@@ -304,7 +304,8 @@ public final class SliceCache {
             if (h != null) {
                 if (h.crcs() != null) {
                     // Opened in this very state with its header checked: as good as opening it now.
-                    return new StoredSlice(h, length, checks.markFor(key, state, h.dataOffset(), blocks));
+                    BlockChecks.Mark m = checks.trusted(key, state); // a read, not the map's compute
+                    return new StoredSlice(h, length, m != null ? m : checks.markFor(key, state, h.dataOffset(), blocks));
                 }
                 BlockChecks.Mark m = checks.trusted(key, state);
                 if (covers(m, from, to)) {
