@@ -50,6 +50,7 @@ public final class SliceCache {
     private final Clock clock;
     private final SliceStore store;
     private final BlockChecks checks;
+    private final OpenSlices open;
     private final CacheStats stats = new CacheStats();
     /**
      * Versions known in memory, least recently used dropped past {@link #MAX_ENTRIES}: their
@@ -68,7 +69,8 @@ public final class SliceCache {
     private final ConcurrentHashMap<String, SliceFill> fills = new ConcurrentHashMap<>();
     private final AtomicLong lastDiskLog = new AtomicLong(Long.MIN_VALUE / 2);
 
-    private SliceCache(CacheConfig config, Clock clock, SliceStore store, BlockChecks checks) {
+    private SliceCache(CacheConfig config, Clock clock, SliceStore store, BlockChecks checks, OpenSlices open) {
+        this.open = open;
         this.config = config;
         this.clock = clock;
         this.store = store;
@@ -78,7 +80,38 @@ public final class SliceCache {
     /** Opens the cache folder (created if missing), indexing the slices a previous run left. */
     public static SliceCache open(CacheConfig config, Clock clock) throws IOException {
         BlockChecks checks = new BlockChecks(clock);
-        return new SliceCache(config, clock, new SliceStore(config.dir(), config.maxBytes(), checks::forget), checks);
+        OpenSlices open = new OpenSlices(clock);
+        // Deletions close the kept file first (Windows cannot delete or replace a file still open).
+        SliceStore store = new SliceStore(config.dir(), config.maxBytes(), key -> {
+            open.close(key);
+            checks.forget(key);
+        });
+        return new SliceCache(config, clock, store, checks, open);
+    }
+
+    /** Closes the slice files kept open that have been idle for a while; any thread. */
+    public void sweepIdle() {
+        open.sweep();
+    }
+
+    /** At shutdown: closes the slice files kept open (responses still sending keep theirs until done). */
+    public void close() {
+        open.closeAll();
+    }
+
+    /** Slice files kept open for hits. */
+    public int slicesOpen() {
+        return open.size();
+    }
+
+    /** The keys (file names) of the slice files kept open. */
+    java.util.List<String> openSliceKeys() {
+        return open.keys();
+    }
+
+    /** A fill is about to rename its file over {@code key}'s: the kept channel of the old file is closed first. */
+    void replacing(String key) {
+        open.close(key);
     }
 
     public CacheStats stats() {
@@ -257,24 +290,54 @@ public final class SliceCache {
         return null;
     }
 
+    /**
+     * The complete file of slice {@code key} in {@code state}, from the files kept open when it is
+     * there in that state, else opened (its header checked, or, when every block the reader wants
+     * passed in this very state, for those blocks only) and kept open for the next hit.
+     */
     private SliceData stored(ObjectEntry e, long index, String key, Path file, BlockChecks.FileState state, int from,
             int to) {
         int length = e.sliceLength(index);
+        int blocks = SliceFile.blocks(length);
         try {
+            OpenSlices.Handle h = open.acquire(key, state);
+            if (h != null) {
+                if (h.crcs() != null) {
+                    // Opened in this very state with its header checked: as good as opening it now.
+                    BlockChecks.Mark m = checks.trusted(key, state); // a read, not the map's compute
+                    return new StoredSlice(h, length, m != null ? m : checks.markFor(key, state, h.dataOffset(), blocks));
+                }
+                BlockChecks.Mark m = checks.trusted(key, state);
+                if (covers(m, from, to)) {
+                    return new StoredSlice(h, length, m);
+                }
+                h.release(); // opened for checked blocks only, and these are not all: opened again below
+            }
             BlockChecks.Mark m = checks.trusted(key, state);
-            if (m != null && to > from && m.passed(from / SliceFile.BLOCK, (to - 1) / SliceFile.BLOCK)) {
+            if (covers(m, from, to)) {
                 FileChannel ch = SliceFile.openData(file);
-                return ch == null ? null : new StoredSlice(new SliceFile.Opened(ch, m.dataOffset(), null), length, m);
+                if (ch == null) {
+                    return null;
+                }
+                h = new OpenSlices.Handle(new SliceFile.Opened(ch, m.dataOffset(), null), state);
+                open.keep(key, h);
+                return new StoredSlice(h, length, m);
             }
             SliceFile.Opened o = SliceFile.open(file, e.identity(), index, length);
             if (o == null) {
                 return null;
             }
-            return new StoredSlice(o, length, checks.markFor(key, state, o.dataOffset(), SliceFile.blocks(length)));
+            h = new OpenSlices.Handle(o, state);
+            open.keep(key, h);
+            return new StoredSlice(h, length, checks.markFor(key, state, o.dataOffset(), blocks));
         } catch (IOException ex) {
             log.debug("cache: reading a slice failed: {}", ex.toString());
             return null;
         }
+    }
+
+    private static boolean covers(BlockChecks.Mark m, int from, int to) {
+        return m != null && to > from && m.passed(from / SliceFile.BLOCK, (to - 1) / SliceFile.BLOCK);
     }
 
     /**

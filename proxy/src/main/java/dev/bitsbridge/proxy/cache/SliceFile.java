@@ -26,8 +26,9 @@ import java.util.zip.CRC32C;
  * blocks fail their checksums (discarded when read). No fsync: the checksums are what make a torn
  * file harmless, not the order in which the kernel writes it.
  *
- * <p>Stateless. An {@link Opened} slice is owned by the one reader that opened it (and closes its
- * channel); positional reads are what let several readers share the {@link FileChannel} of a fill.
+ * <p>Stateless. An {@link Opened} slice is owned by the {@link OpenSlices.Handle} made of it (its
+ * channel closed when the last reader, and the kept-open index, let go); positional reads are what
+ * let several readers share one {@link FileChannel}, a fill's or a complete slice's.
  */
 final class SliceFile {
 

@@ -222,6 +222,7 @@ final class SliceFill implements SliceData, S3Caller.Callback, UpstreamListener 
             while (h.hasRemaining()) {
                 channel.write(h, h.position());
             }
+            cache.replacing(entry.sliceKey(index)); // an old file kept open could not be replaced on Windows
             Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             // Every byte is on disk and checked: readers still finish from the open file.

@@ -2,25 +2,26 @@ package dev.bitsbridge.proxy.cache;
 
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.FileRegion;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A complete slice file, its header checked, with what is known of its blocks
- * ({@link BlockChecks.Mark}). Owned by one reader; its channel is closed when the reader has
- * released it and every {@link #region} cut from it has been written or dropped by Netty (the
- * regions share the channel, so it is reference-counted). Thread-safe counting; otherwise used on
- * the reader's event loop.
+ * ({@link BlockChecks.Mark}), for one reader. The file is an {@link OpenSlices.Handle}, which may
+ * be shared with other readers and kept open by {@link OpenSlices}; this reader's reference on it
+ * is released once the reader has released the slice and every {@link #region} cut from it has
+ * been written or dropped by Netty (the regions share the channel, so they are counted).
+ * Thread-safe counting; otherwise used on the reader's event loop.
  */
 final class StoredSlice implements SliceData {
 
-    private final SliceFile.Opened file;
+    private final OpenSlices.Handle file;
     private final int length;
     private final BlockChecks.Mark mark;
     private final AtomicInteger refs = new AtomicInteger(1);
 
-    StoredSlice(SliceFile.Opened file, int length, BlockChecks.Mark mark) {
+    /** @param file a reference this slice takes over (released when the slice is done) */
+    StoredSlice(OpenSlices.Handle file, int length, BlockChecks.Mark mark) {
         this.file = file;
         this.length = length;
         this.mark = mark;
@@ -82,11 +83,7 @@ final class StoredSlice implements SliceData {
     @Override
     public void release() {
         if (refs.decrementAndGet() == 0) {
-            try {
-                file.channel().close();
-            } catch (IOException e) {
-                // nothing was written through it
-            }
+            file.release();
         }
     }
 

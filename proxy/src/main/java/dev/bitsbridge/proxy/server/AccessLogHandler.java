@@ -161,6 +161,9 @@ final class AccessLogHandler extends ChannelDuplexHandler {
 
     /** The id in a link or upload-session path is the credential: logged as a short hash. */
     static String redactCapability(String path) {
+        if (!path.startsWith("/_bitsbridge/")) {
+            return path; // what the pattern's anchor requires: object paths skip the regex
+        }
         java.util.regex.Matcher m = CAPABILITY.matcher(path);
         if (!m.find()) {
             return path;

@@ -182,6 +182,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         if (config.cache().enabled()) {
             cache = SliceCache.open(config.cache(), clock);
             downloads.cache(cache);
+            group.scheduleWithFixedDelay(cache::sweepIdle, 5, 5, TimeUnit.SECONDS); // idle slice files closed
             cacheMetrics(metrics, cache);
         }
         metrics.readAhead(readAhead);
@@ -399,6 +400,7 @@ public final class BitsBridgeServer implements AutoCloseable {
         metrics.gauge("bitsbridge.cache.size.bytes", "Bytes of cached slices, with fills in flight", c,
                 SliceCache::sizeBytes);
         metrics.gauge("bitsbridge.cache.limit.bytes", "--cache-size", c, SliceCache::maxBytes);
+        metrics.gauge("bitsbridge.cache.open.files", "Slice files kept open for hits", c, SliceCache::slicesOpen);
     }
 
     /** Upstream connections opened so far: a pool that works keeps this low. */
@@ -440,6 +442,9 @@ public final class BitsBridgeServer implements AutoCloseable {
         context.connections().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         upstream.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (cache != null) {
+            cache.close();
+        }
         if (credentials != null) {
             credentials.close();
         }

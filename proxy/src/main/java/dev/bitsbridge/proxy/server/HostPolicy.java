@@ -8,11 +8,14 @@ import java.util.Set;
 
 /**
  * Who may talk to the proxy, decided from the Host and Origin headers (DNS-rebinding and
- * cross-site defences). A plain, immutable class.
+ * cross-site defences).
  *
  * <p>Host: IP literals (a rebinding attack needs a name it controls), {@code localhost}, the bound
  * address and the names given with {@code --public-host}. Origin: absent (not a browser, or a
  * same-origin navigation), the proxy's own origin, or one listed with {@code --cors-origin}.
+ *
+ * <p>Thread-safe: its names are fixed; it remembers the last Host value it allowed (volatile), so
+ * the keep-alive requests of a client are not parsed again.
  */
 public final class HostPolicy {
 
@@ -36,8 +39,21 @@ public final class HostPolicy {
      * {@code [::1]evil.example} is not a Host (issue #15, finding 10): 400, not a lenient parse.
      */
     public static boolean wellFormed(String hostHeader) {
-        return hostHeader != null && HOST_GRAMMAR.matcher(hostHeader).matches();
+        if (hostHeader == null) {
+            return false;
+        }
+        // A client sends the same Host on every request: the last value that matched is not matched again.
+        if (hostHeader.equals(lastWellFormed)) {
+            return true;
+        }
+        boolean ok = HOST_GRAMMAR.matcher(hostHeader).matches();
+        if (ok) {
+            lastWellFormed = hostHeader;
+        }
+        return ok;
     }
+
+    private static volatile String lastWellFormed;
 
     private static final java.util.regex.Pattern HOST_GRAMMAR = java.util.regex.Pattern.compile(
             "^(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*\\.?)"
@@ -45,12 +61,22 @@ public final class HostPolicy {
 
     /** Whether a Host header value names this proxy. */
     public boolean hostAllowed(String hostHeader) {
+        if (hostHeader != null && hostHeader.equals(lastAllowed)) {
+            return true; // the same value as the last request's: the same answer (names are fixed)
+        }
         if (!wellFormed(hostHeader)) {
             return false;
         }
         String host = hostName(hostHeader);
-        return host != null && (names.contains(host) || isIpLiteral(host));
+        boolean ok = host != null && (names.contains(host) || isIpLiteral(host));
+        if (ok) {
+            lastAllowed = hostHeader;
+        }
+        return ok;
     }
+
+    /** The last Host value allowed; any thread (a racy write only costs a check). */
+    private volatile String lastAllowed;
 
     /** Whether a request carrying this Origin may be served. */
     public boolean originAllowed(String origin, String hostHeader) {
