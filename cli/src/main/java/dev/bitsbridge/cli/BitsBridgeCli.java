@@ -20,10 +20,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = ManifestVersionProvider.class,
         description = "A local HTTP proxy that lets BITS jobs, installers and download tools fetch S3 objects "
-                + "through plain http://localhost URLs.",
-        subcommands = {ServeCommand.class, DoctorCommand.class, DemoCommand.class, ShareCommand.class, BenchCommand.class, ConfigCommand.class,
-            CompletionCommand.class, CommandLine.HelpCommand.class})
+                + "through plain http://localhost URLs.")
 public final class BitsBridgeCli implements Runnable {
+
+    /** The subcommands, in the order help lists them (added in {@link #commandLine}, see there). */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(ServeCommand.class, DoctorCommand.class, DemoCommand.class,
+            ShareCommand.class, BenchCommand.class, ConfigCommand.class, CompletionCommand.class,
+            CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -113,6 +116,15 @@ public final class BitsBridgeCli implements Runnable {
         }
         root.environment = new EnvironmentDefaults(env, root.configFile);
         CommandLine cmd = new CommandLine(root);
+        // picocli builds a command's model (reflection over every option, arg group and converter)
+        // when the command is added: for all subcommands that was over half of the time building the
+        // command line took, and three of them carry serve's 60 options (serve, doctor, config
+        // show). A plain 'serve' needs only its own; with a config file all are built, since the
+        // file's names are checked against every command's options.
+        boolean serveOnly = file == null && args.length > 0 && args[0].equals("serve");
+        for (Class<?> sub : serveOnly ? List.<Class<?>>of(ServeCommand.class) : SUBCOMMANDS) {
+            cmd.addSubcommand(sub);
+        }
         // serve (and config show, a serve) read AWS_CA_BUNDLE from the same environment as the options.
         for (CommandLine sub : cmd.getSubcommands().values()) {
             setEnvironment(sub, env);
