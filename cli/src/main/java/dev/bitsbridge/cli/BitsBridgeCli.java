@@ -42,6 +42,7 @@ public final class BitsBridgeCli implements Runnable {
 
     public static void main(String[] args) {
         jvmDefaults();
+        Preload.startFor(args);
         System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true),
                 new PrintWriter(System.err, true)));
     }
