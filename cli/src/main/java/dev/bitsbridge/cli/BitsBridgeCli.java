@@ -20,10 +20,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = ManifestVersionProvider.class,
         description = "A local HTTP proxy that lets BITS jobs, installers and download tools fetch S3 objects "
-                + "through plain http://localhost URLs.",
-        subcommands = {ServeCommand.class, DoctorCommand.class, DemoCommand.class, ShareCommand.class, BenchCommand.class, ConfigCommand.class,
-            CompletionCommand.class, CommandLine.HelpCommand.class})
+                + "through plain http://localhost URLs.")
 public final class BitsBridgeCli implements Runnable {
+
+    /** The subcommands, in the order help lists them (added in {@link #commandLine}, see there). */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(ServeCommand.class, DoctorCommand.class, DemoCommand.class,
+            ShareCommand.class, BenchCommand.class, ConfigCommand.class, CompletionCommand.class,
+            CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -38,20 +41,37 @@ public final class BitsBridgeCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        jvmDefaults();
+        Preload.startFor(args);
+        System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true),
+                new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * System properties the launcher sets before Netty or the JDK read them, each only when the
+     * operator has not set it ({@code -D} in {@code JAVA_OPTS} wins).
+     */
+    static void jvmDefaults() {
         // Netty samples buffer allocations for leak reports by default, recording a stack trace
         // each time: 1.4% of the CPU per 64 KiB range in the benchmark. The tests run with leak
         // detection on (paranoid where it matters); the launcher turns it off unless asked.
-        if (System.getProperty("io.netty.leakDetection.level") == null) {
-            System.setProperty("io.netty.leakDetection.level", "disabled");
-        }
+        defaultProperty("io.netty.leakDetection.level", "disabled");
+        // Netty's buffer allocator declares JFR events and asks whether they are enabled on its
+        // first allocation, which on Java 17 sets up JFR's event metadata (about 50 classes and
+        // generated event handlers that class-data sharing cannot archive) on the event loop while
+        // the first request waits, whether or not a recording runs. Nothing reads those events
+        // unless an operator records them: -Dio.netty.jfr.enabled=true brings them back.
+        defaultProperty("io.netty.jfr.enabled", "false");
         // The JDK refuses Basic authentication to a proxy for CONNECT tunnels unless told otherwise;
         // --upstream-proxy http://user:pass@host takes Basic credentials, for the URL vendor's and the
         // upload client's JDK connections as for the Netty path (which sends them itself).
-        if (System.getProperty("jdk.http.auth.tunneling.disabledSchemes") == null) {
-            System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
+        defaultProperty("jdk.http.auth.tunneling.disabledSchemes", "");
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
         }
-        System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true),
-                new PrintWriter(System.err, true)));
     }
 
     /** Runs the launcher with an explicit environment and streams (tests use this). */
@@ -97,6 +117,15 @@ public final class BitsBridgeCli implements Runnable {
         }
         root.environment = new EnvironmentDefaults(env, root.configFile);
         CommandLine cmd = new CommandLine(root);
+        // picocli builds a command's model (reflection over every option, arg group and converter)
+        // when the command is added: for all subcommands that was over half of the time building the
+        // command line took, and three of them carry serve's 60 options (serve, doctor, config
+        // show). A plain 'serve' needs only its own; with a config file all are built, since the
+        // file's names are checked against every command's options.
+        boolean serveOnly = file == null && args.length > 0 && args[0].equals("serve");
+        for (Class<?> sub : serveOnly ? List.<Class<?>>of(ServeCommand.class) : SUBCOMMANDS) {
+            cmd.addSubcommand(sub);
+        }
         // serve (and config show, a serve) read AWS_CA_BUNDLE from the same environment as the options.
         for (CommandLine sub : cmd.getSubcommands().values()) {
             setEnvironment(sub, env);

@@ -110,7 +110,12 @@ final class ConfigFile implements IDefaultValueProvider {
     }
 
     static String key(OptionSpec opt) {
-        return opt.longestName().replaceFirst("^-+", "");
+        String name = opt.longestName();
+        int start = 0; // past the leading dashes (asked for every option at every start: no regex)
+        while (start < name.length() && name.charAt(start) == '-') {
+            start++;
+        }
+        return name.substring(start);
     }
 
     boolean sets(OptionSpec opt) {

@@ -35,7 +35,11 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
     }
 
     static String variable(String longName) {
-        return "BITSBRIDGE_" + longName.replaceFirst("^-+", "").replace('-', '_').toUpperCase(Locale.ROOT);
+        int start = 0; // past the leading dashes (asked for every option at every start: no regex)
+        while (start < longName.length() && longName.charAt(start) == '-') {
+            start++;
+        }
+        return "BITSBRIDGE_" + longName.substring(start).replace('-', '_').toUpperCase(Locale.ROOT);
     }
 
     @Override

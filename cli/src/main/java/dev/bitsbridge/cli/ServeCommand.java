@@ -179,6 +179,7 @@ public class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Preload.await(); // logback fully set up before anything logs or --log-format replaces it
         ProxyConfig config = config();
         configureLogging();
         AwsCredentialsProvider provider = AwsSetup.credentials(credentials.profile, credentials.roleArn,

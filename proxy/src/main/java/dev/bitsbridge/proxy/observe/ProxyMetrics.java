@@ -56,6 +56,8 @@ public final class ProxyMetrics implements ProxyEvents {
     private final Map<Integer, Timer> upstreamLatency = new ConcurrentHashMap<>();
     private final Map<String, Counter> retries = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> upstreamHttpErrors = new ConcurrentHashMap<>();
+    /** Whether the JVM series are registered (guarded by this). */
+    private boolean jvmBound;
 
     public ProxyMetrics() {
         bytesSent = Counter.builder("bitsbridge.sent").baseUnit("bytes")
@@ -86,11 +88,17 @@ public final class ProxyMetrics implements ProxyEvents {
     }
 
     /**
-     * Registers the JVM's series (memory and buffer pools, GC, threads, classes, CPU, uptime).
-     * They load the JMX management classes, about a tenth of a second of start-up, so the server
-     * calls this from its background warm-up rather than before the port is bound.
+     * Registers the JVM's series (memory and buffer pools, GC, threads, classes, CPU, uptime), once;
+     * later calls do nothing. They load the JMX management classes (about 400 classes, a tenth of a
+     * second or more), so the server calls this from its background warm-up, after the first
+     * requests had the machine to themselves; a scrape that comes earlier binds them itself (see
+     * {@link #scrape()}), so every scrape has them.
      */
-    public void bindJvmMetrics() {
+    public synchronized void bindJvmMetrics() {
+        if (jvmBound) {
+            return;
+        }
+        jvmBound = true;
         new JvmMemoryMetrics().bindTo(registry); // includes jvm_buffer_* (direct and mapped pools)
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -151,8 +159,9 @@ public final class ProxyMetrics implements ProxyEvents {
         FunctionCounter.builder(name, obj, f).baseUnit(baseUnit).description(description).register(registry);
     }
 
-    /** The Prometheus text exposition format (version 0.0.4). */
+    /** The Prometheus text exposition format (version 0.0.4), JVM series included. */
     public String scrape() {
+        bindJvmMetrics();
         return registry.scrape();
     }
 

@@ -16,11 +16,15 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
  * port is bound, load the TLS trust store, fetch the first credentials and sign a throw-away
  * request (which loads the signer's classes). The first real request then finds all three ready
  * instead of paying for them (about a second on a small machine). What no request needs soon
- * (the JVM metrics) runs last.
+ * (the JVM metrics) runs last, {@link #LATER_MILLIS} after the rest: on two cores, loading the JMX
+ * classes while the first request is served delays that request's first byte.
  */
 final class Warmup {
 
     private static final Logger log = LoggerFactory.getLogger(Warmup.class);
+
+    /** How long after the port is bound the JVM metrics are bound (a scrape before binds them itself). */
+    static final long LATER_MILLIS = 2000;
 
     private Warmup() {
     }
@@ -28,7 +32,7 @@ final class Warmup {
     /**
      * @param tls the upstream TLS context, or null when the upstream is plain HTTP (no trust store
      *     to load: on 2 cores that work would only slow the start)
-     * @param afterwards run at the end, after the first request's needs
+     * @param afterwards run at the end, {@link #LATER_MILLIS} after the first request's needs
      */
     static void start(Supplier<?> tls, CredentialSource credentials, String region, Runnable afterwards) {
         Thread t = new Thread(() -> {
@@ -49,6 +53,11 @@ final class Warmup {
                     // The first real use does the same work and fails the same way; say so now.
                     log.error("TLS to the upstream will not work: {}", e.getMessage());
                 }
+            }
+            try {
+                Thread.sleep(LATER_MILLIS);
+            } catch (InterruptedException e) {
+                return;
             }
             try {
                 afterwards.run();

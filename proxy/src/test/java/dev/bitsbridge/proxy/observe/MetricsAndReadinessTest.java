@@ -163,6 +163,22 @@ class MetricsAndReadinessTest {
     }
 
     /**
+     * The JVM series are bound in the background a while after start (so that loading JMX does not
+     * slow the first request); a scrape that comes before that has them all the same.
+     */
+    @Test
+    void theFirstScrapeAlreadyHasTheJvmSeries() throws Exception {
+        try (BitsBridgeServer p = proxy("ops", fx.s3().endpoint(), fx.s3().credentials())) {
+            String m = metrics(p.port());
+            assertTrue(m.contains("jvm_memory_used_bytes{"), m);
+            assertTrue(m.contains("jvm_threads_live_threads"), m);
+            assertTrue(m.contains("process_uptime_seconds"), m);
+        }
+        String fresh = new ProxyMetrics().scrape();
+        assertTrue(fresh.contains("jvm_classes_loaded_classes"), fresh);
+    }
+
+    /**
      * The sent-bytes counter moves while a response is still going: a client reads 1 MiB of a
      * 24 MiB object and stops; the counter shows at least that MiB (counted when its write to the
      * socket completed, not when the response ends) and less than the object.
