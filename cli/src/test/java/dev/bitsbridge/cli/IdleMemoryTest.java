@@ -1,64 +1,53 @@
 package dev.bitsbridge.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class IdleMemoryTest {
 
-    /** Flags as a JVM keeps them: a value each, and whether someone set it; refuses min > max. */
+    /** Flags as a JVM keeps them: a value each, and whether someone set it. */
     private static final class FakeFlags implements IdleMemory.Flags {
-        final Map<String, String> values = new HashMap<>(Map.of(IdleMemory.INTERVAL, "0",
-                IdleMemory.MIN_FREE, "40", IdleMemory.MAX_FREE, "70"));
-        final Set<String> setByOperator;
-        final List<String> calls = new ArrayList<>();
+        final Map<String, String> values = new HashMap<>(Map.of(IdleMemory.INTERVAL, "0"));
+        final boolean setByOperator;
 
-        FakeFlags(String... setByOperator) {
-            this.setByOperator = Set.of(setByOperator);
+        FakeFlags(boolean setByOperator) {
+            this.setByOperator = setByOperator;
         }
 
         @Override
         public boolean isDefault(String name) {
-            return !setByOperator.contains(name) && !calls.contains(name);
+            return !setByOperator && values.get(name).equals("0");
         }
 
         @Override
         public void set(String name, String value) {
-            Map<String, String> next = new HashMap<>(values);
-            next.put(name, value);
-            if (Integer.parseInt(next.get(IdleMemory.MIN_FREE)) > Integer.parseInt(next.get(IdleMemory.MAX_FREE))) {
-                throw new IllegalArgumentException("MinHeapFreeRatio above MaxHeapFreeRatio");
-            }
-            values.putAll(next);
-            calls.add(name);
+            values.put(name, value);
         }
     }
 
     @Test
-    void setsTheIntervalAndBothRatiosWhenNobodyChoseThem() {
-        FakeFlags flags = new FakeFlags();
-        assertEquals(List.of(IdleMemory.INTERVAL, IdleMemory.MIN_FREE, IdleMemory.MAX_FREE), IdleMemory.apply(flags));
-        assertEquals(Map.of(IdleMemory.INTERVAL, "5000", IdleMemory.MIN_FREE, "10", IdleMemory.MAX_FREE, "30"),
-                flags.values);
+    void setsTheIntervalWhenNobodyChoseIt() {
+        FakeFlags flags = new FakeFlags(false);
+        assertTrue(IdleMemory.apply(flags));
+        assertEquals("5000", flags.values.get(IdleMemory.INTERVAL));
     }
 
     @Test
-    void leavesWhatTheOperatorSetAndTheRatiosAsAPair() {
-        FakeFlags flags = new FakeFlags(IdleMemory.MAX_FREE, IdleMemory.INTERVAL);
-        assertEquals(List.of(), IdleMemory.apply(flags));
-        assertEquals(Map.of(IdleMemory.INTERVAL, "0", IdleMemory.MIN_FREE, "40", IdleMemory.MAX_FREE, "70"),
-                flags.values);
+    void leavesWhatTheOperatorSet() {
+        FakeFlags flags = new FakeFlags(true);
+        assertFalse(IdleMemory.apply(flags));
+        assertEquals("0", flags.values.get(IdleMemory.INTERVAL));
     }
 
     @Test
-    void aJvmWithoutTheFlagsKeepsItsDefaults() {
+    void aJvmWithoutTheFlagKeepsItsDefaults() {
         IdleMemory.Flags none = new IdleMemory.Flags() {
             @Override
             public boolean isDefault(String name) {
@@ -70,26 +59,18 @@ class IdleMemoryTest {
                 throw new AssertionError("nothing may be set");
             }
         };
-        assertEquals(List.of(), IdleMemory.apply(none));
+        assertFalse(IdleMemory.apply(none));
     }
 
     @Test
-    void theRealJvmTakesThem() {
+    void theRealJvmTakesIt() {
         HotSpotDiagnosticMXBean bean = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-        Map<String, String> before = new HashMap<>();
-        for (String name : IdleMemory.SETTINGS.keySet()) {
-            before.put(name, bean.getVMOption(name).getValue());
-        }
+        String before = bean.getVMOption(IdleMemory.INTERVAL).getValue();
         try {
-            IdleMemory.apply();
-            for (String name : IdleMemory.SETTINGS.keySet()) {
-                assertEquals(IdleMemory.SETTINGS.get(name), bean.getVMOption(name).getValue(), name);
-            }
+            assertTrue(IdleMemory.apply());
+            assertEquals("5000", bean.getVMOption(IdleMemory.INTERVAL).getValue());
         } finally {
-            // the test JVM goes on with what it had (maximum first: the minimum may not exceed it)
-            bean.setVMOption(IdleMemory.MAX_FREE, before.get(IdleMemory.MAX_FREE));
-            bean.setVMOption(IdleMemory.MIN_FREE, before.get(IdleMemory.MIN_FREE));
-            bean.setVMOption(IdleMemory.INTERVAL, before.get(IdleMemory.INTERVAL));
+            bean.setVMOption(IdleMemory.INTERVAL, before); // the test JVM goes on as it was
         }
     }
 }
