@@ -95,15 +95,7 @@ final class OpenSlices {
 
         /** Takes one more reference; false if the channel is already closed. */
         boolean retain() {
-            while (true) {
-                int r = refs.get();
-                if (r == 0) {
-                    return false;
-                }
-                if (refs.compareAndSet(r, r + 1)) {
-                    return true;
-                }
-            }
+            return RefCounts.retainIfLive(refs);
         }
 
         void release() {

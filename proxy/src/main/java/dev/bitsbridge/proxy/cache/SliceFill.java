@@ -280,15 +280,7 @@ final class SliceFill implements SliceData, S3Caller.Callback, UpstreamListener 
 
     /** Takes a reader's reference; false if the fill is over and its file closed (open the stored slice instead). */
     boolean acquire() {
-        while (true) {
-            int r = refs.get();
-            if (r == 0) {
-                return false;
-            }
-            if (refs.compareAndSet(r, r + 1)) {
-                return true;
-            }
-        }
+        return RefCounts.retainIfLive(refs);
     }
 
     @Override
