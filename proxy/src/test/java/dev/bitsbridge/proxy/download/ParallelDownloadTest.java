@@ -140,7 +140,9 @@ class ParallelDownloadTest {
             assertEquals(200, c.readHead().status());
             assertTrue(c.readBody(new ByteArrayOutputStream(), 512 * 1024));
             await(() -> proxy.readAhead().bytesHeld() > 0, Duration.ofSeconds(10), "parts fetched ahead");
-            assertTrue(proxy.readAhead().partsInFlight() > 0);
+            // Parts may all have finished receiving by now (the 4 MiB budget fills fast on
+            // loopback, and then none is in flight): what must go is what they hold and reserve.
+            assertTrue(proxy.readAhead().bytesReserved() > 0, "budget reserved by the parts");
         }
         await(() -> proxy.readAhead().partsInFlight() == 0 && proxy.readAhead().bytesHeld() == 0
                 && proxy.readAhead().bytesReserved() == 0, Duration.ofSeconds(1), "parts cancelled within 1 s");
