@@ -119,7 +119,7 @@ final class OpenSlices {
      * state is closed: the file changed).
      */
     Handle acquire(String key, BlockChecks.FileState state) {
-        List<Handle> drop = new ArrayList<>(0);
+        List<Handle> drop = new ArrayList<>(0); // no array until something is dropped
         Handle found = null;
         synchronized (this) {
             long now = clock.millis();

@@ -3,22 +3,20 @@ package dev.bitsbridge.proxy.cache;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.FileRegion;
 import java.nio.channels.FileChannel;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A complete slice file, its header checked, with what is known of its blocks
  * ({@link BlockChecks.Mark}), for one reader. The file is an {@link OpenSlices.Handle}, which may
- * be shared with other readers and kept open by {@link OpenSlices}; this reader's reference on it
- * is released once the reader has released the slice and every {@link #region} cut from it has
- * been written or dropped by Netty (the regions share the channel, so they are counted).
- * Thread-safe counting; otherwise used on the reader's event loop.
+ * be shared with other readers and kept open by {@link OpenSlices}; the reader holds one reference
+ * on it (given back by {@link #release}) and every {@link #region} cut from it one more (given
+ * back when Netty has written or dropped it), so the channel outlives both. Thread-safe counting
+ * (the handle's); otherwise used on the reader's event loop.
  */
 final class StoredSlice implements SliceData {
 
     private final OpenSlices.Handle file;
     private final int length;
     private final BlockChecks.Mark mark;
-    private final AtomicInteger refs = new AtomicInteger(1);
 
     /** @param file a reference this slice takes over (released when the slice is done) */
     StoredSlice(OpenSlices.Handle file, int length, BlockChecks.Mark mark) {
@@ -76,29 +74,27 @@ final class StoredSlice implements SliceData {
 
     @Override
     public FileRegion region(int from, int to) {
-        refs.incrementAndGet();
-        return new SharedRegion(file.channel(), file.dataOffset() + from, to - from, this);
+        file.retain(); // cannot fail: this slice holds a reference until it is released
+        return new SharedRegion(file, file.dataOffset() + from, to - from);
     }
 
     @Override
     public void release() {
-        if (refs.decrementAndGet() == 0) {
-            file.release();
-        }
+        file.release();
     }
 
     /** A region of the slice's channel that, once Netty is done with it, releases its share instead of closing it. */
     private static final class SharedRegion extends DefaultFileRegion {
-        private final StoredSlice owner;
+        private final OpenSlices.Handle file;
 
-        SharedRegion(FileChannel channel, long position, long count, StoredSlice owner) {
-            super(channel, position, count);
-            this.owner = owner;
+        SharedRegion(OpenSlices.Handle file, long position, long count) {
+            super(file.channel(), position, count);
+            this.file = file;
         }
 
         @Override
         protected void deallocate() {
-            owner.release();
+            file.release();
         }
     }
 }
