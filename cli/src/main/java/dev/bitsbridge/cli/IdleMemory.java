@@ -21,14 +21,18 @@ import java.lang.management.ManagementFactory;
  *
  * <p>A value the operator set ({@code -XX:G1PeriodicGCInterval}, {@code JAVA_OPTS}) is left alone;
  * so is everything when the runtime has no HotSpot diagnostic bean or refuses the value.
- * Threading: {@link #applySoon} hands the work to a daemon thread once at start-up, because loading
- * the management classes would otherwise delay the first request; nothing waits for it.
+ * Threading: {@link #applySoon} hands the work to a daemon thread once at start-up, which waits
+ * {@link #DELAY_MILLIS} first: loading the management classes on two cores while the first request
+ * is served delays its first byte (the server defers its JVM metrics the same way), and a heap
+ * has nothing to give back in its first seconds. Nothing waits for it.
  */
 final class IdleMemory {
 
     /** A collection after this long without one: the process is idle. */
     static final String INTERVAL = "G1PeriodicGCInterval";
     static final String INTERVAL_MILLIS = "5000";
+    /** How long after listening the setting is applied. */
+    static final long DELAY_MILLIS = 2000;
 
     /** The JVM's flags as far as this class needs them; the real ones or a test's. */
     interface Flags {
@@ -41,9 +45,16 @@ final class IdleMemory {
     private IdleMemory() {
     }
 
-    /** Applies the setting on a daemon thread, off the start-up path. */
+    /** Applies the setting on a daemon thread, {@link #DELAY_MILLIS} from now: off the start-up path. */
     static void applySoon() {
-        Thread t = new Thread(IdleMemory::apply, "bitsbridge-idle-memory");
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(DELAY_MILLIS);
+            } catch (InterruptedException e) {
+                return; // shutting down
+            }
+            apply();
+        }, "bitsbridge-idle-memory");
         t.setDaemon(true);
         t.start();
     }

@@ -203,7 +203,7 @@ public class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println(banner(config, server.port()));
         out.flush();
-        IdleMemory.applySoon(); // listening first: this loads management classes
+        IdleMemory.applySoon(); // listening first: it loads management classes, 2 s later
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onTermination(() -> {
             server.stop(config.drainTimeout());
