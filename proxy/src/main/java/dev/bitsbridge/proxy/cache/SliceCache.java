@@ -262,6 +262,12 @@ public final class SliceCache {
                 continue; // it just ended: its file is indexed, or it failed
             }
             if (store.contains(key)) {
+                OpenSlices.Handle recent = open.acquireConfirmed(key);
+                SliceData kept = recent == null ? null : fromKept(recent, key, e.sliceLength(index), from, to);
+                if (kept != null) {
+                    stats.hit();
+                    return kept;
+                }
                 Path file = store.sliceFile(key);
                 // Taken before the file is opened: a file replaced in between is checked again, never trusted.
                 BlockChecks.FileState state = BlockChecks.FileState.of(file);
@@ -301,17 +307,9 @@ public final class SliceCache {
         int blocks = SliceFile.blocks(length);
         try {
             OpenSlices.Handle h = open.acquire(key, state);
-            if (h != null) {
-                if (h.crcs() != null) {
-                    // Opened in this very state with its header checked: as good as opening it now.
-                    BlockChecks.Mark m = checks.trusted(key, state); // a read, not the map's compute
-                    return new StoredSlice(h, length, m != null ? m : checks.markFor(key, state, h.dataOffset(), blocks));
-                }
-                BlockChecks.Mark m = checks.trusted(key, state);
-                if (covers(m, from, to)) {
-                    return new StoredSlice(h, length, m);
-                }
-                h.release(); // opened for checked blocks only, and these are not all: opened again below
+            SliceData kept = h == null ? null : fromKept(h, key, length, from, to);
+            if (kept != null) {
+                return kept;
             }
             BlockChecks.Mark m = checks.trusted(key, state);
             if (covers(m, from, to)) {
@@ -334,6 +332,25 @@ public final class SliceCache {
             log.debug("cache: reading a slice failed: {}", ex.toString());
             return null;
         }
+    }
+
+    /**
+     * A reader of kept file {@code h} (the caller's reference passes to it), or null, the reference
+     * released, when the file was opened for checked blocks only and the bytes wanted are not all
+     * among them.
+     */
+    private SliceData fromKept(OpenSlices.Handle h, String key, int length, int from, int to) {
+        BlockChecks.Mark m = checks.trusted(key, h.state()); // a read, not the map's compute
+        if (h.crcs() != null) {
+            // Opened in this very state with its header checked: as good as opening it now.
+            return new StoredSlice(h, length, m != null ? m
+                    : checks.markFor(key, h.state(), h.dataOffset(), SliceFile.blocks(length)));
+        }
+        if (covers(m, from, to)) {
+            return new StoredSlice(h, length, m);
+        }
+        h.release(); // opened for checked blocks only, and these are not all: opened again
+        return null;
     }
 
     private static boolean covers(BlockChecks.Mark m, int from, int to) {

@@ -93,6 +93,7 @@ class CheckedBlocksTest {
             // The file system's clock ticks coarsely (milliseconds or more): as a later write would.
             Files.setLastModifiedTime(slice, FileTime.fromMillis(before.toMillis() + 1000));
         }
+        CLOCK.advance(Duration.ofMillis(OpenSlices.CONFIRM_MILLIS)); // kept files are looked at again after this
         long gets = DiskCacheTest.s3Gets(p);
 
         RawHttp.Response r = DiskCacheTest.get(p, "/data.bin");

@@ -94,6 +94,9 @@ class KeptSliceFilesTest {
         }
         Files.move(copy, slice, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         long gets = DiskCacheTest.s3Gets(p);
+        assertArrayEquals(DATA, DiskCacheTest.get(p, "/data.bin").body(), "within a second: the kept, checked file");
+        assertEquals(0, p.cache().stats().corruptSlices());
+        CLOCK.advance(Duration.ofMillis(OpenSlices.CONFIRM_MILLIS));
 
         RawHttp.Response r = DiskCacheTest.get(p, "/data.bin");
 
@@ -104,6 +107,28 @@ class KeptSliceFilesTest {
         assertEquals(gets + 1, DiskCacheTest.s3Gets(p), "the replaced slice fetched again, nothing else");
         whole(p);
         assertEquals(1, p.cache().stats().corruptSlices());
+    }
+
+    @Test
+    void aKeptSliceFileTruncatedWithinTheSecondIsNeverSentShort() throws Exception {
+        Path dir = fx.newDir();
+        BitsBridgeServer p = proxy(dir, 64L << 20);
+        whole(p);
+        whole(p); // every slice kept open, its state just looked at
+        Path slice = DiskCacheTest.sliceFiles(dir).get(6);
+        try (RandomAccessFile f = new RandomAccessFile(slice.toFile(), "rw")) {
+            f.setLength(f.length() / 2); // a torn file, with no time passing on the proxy's clock
+        }
+        long gets = DiskCacheTest.s3Gets(p);
+
+        RawHttp.Response r = DiskCacheTest.get(p, "/data.bin");
+
+        assertEquals(200, r.status());
+        assertTrue(r.complete());
+        assertArrayEquals(DATA, r.body());
+        assertEquals(1, p.cache().stats().corruptSlices(), "its size differed: looked at, checked, failed");
+        DiskCacheTest.awaitIdle(p);
+        assertEquals(gets + 1, DiskCacheTest.s3Gets(p), "the torn slice fetched again, nothing else");
     }
 
     @Test

@@ -81,6 +81,37 @@ class OpenSlicesTest {
     }
 
     @Test
+    void aFileFoundUnchangedIsHandedOutWithoutALookForOneSecondThenLookedAtAgain() throws IOException {
+        OpenSlices open = new OpenSlices(clock);
+        Path f = file("k1", "slice one");
+        OpenSlices.Handle h = open(f);
+        open.keep("k1", h);
+        h.release();
+        assertNull(open.acquireConfirmed("k2"), "nothing kept for another key");
+
+        clock.advance(Duration.ofMillis(OpenSlices.CONFIRM_MILLIS - 1));
+        OpenSlices.Handle recent = open.acquireConfirmed("k1");
+        assertSame(h, recent, "state taken when it was opened, under a second ago");
+        recent.release();
+
+        clock.advance(Duration.ofMillis(1));
+        assertNull(open.acquireConfirmed("k1"), "a second since the last look: the caller looks again");
+        OpenSlices.Handle looked = open.acquire("k1", BlockChecks.FileState.of(f));
+        assertSame(h, looked);
+        looked.release();
+        clock.advance(Duration.ofMillis(OpenSlices.CONFIRM_MILLIS / 2));
+        OpenSlices.Handle again = open.acquireConfirmed("k1");
+        assertSame(h, again, "found unchanged by that look: trusted for another second");
+        again.release();
+
+        Files.writeString(f, "slice two"); // written into: same inode, another time
+        clock.advance(Duration.ofMillis(OpenSlices.CONFIRM_MILLIS));
+        assertNull(open.acquireConfirmed("k1"));
+        assertNull(open.acquire("k1", BlockChecks.FileState.of(f)), "the look sees the change");
+        assertFalse(h.channel().isOpen());
+    }
+
+    @Test
     void theCountIsBoundedLeastRecentlyUsedClosedFirst() throws IOException {
         OpenSlices open = new OpenSlices(clock, 3, OpenSlices.IDLE_MILLIS);
         List<OpenSlices.Handle> hs = new ArrayList<>();
