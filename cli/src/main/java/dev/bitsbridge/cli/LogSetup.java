@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import dev.bitsbridge.proxy.server.AccessLog;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -213,6 +214,8 @@ final class LogSetup {
     }
 
     private static Encoder<ILoggingEvent> encoder(LoggerContext ctx, Format format) {
+        // The text pattern prints the message only: the access log need not attach its fields.
+        AccessLog.keyValues(format == Format.JSON);
         Encoder<ILoggingEvent> encoder;
         if (format == Format.JSON) {
             encoder = new JsonLineEncoder();

@@ -47,8 +47,10 @@ final class OpenSlices {
     /**
      * How long a kept file's state, once found unchanged under its name, is taken as still so
      * without another {@code stat}: the path lookup was the largest single cost of a warm hit (9 %
-     * of its CPU), and a hot slice is hit thousands of times a second. A file written into or
-     * replaced by another process is noticed at its first hit this long after the last look.
+     * of its CPU; an {@code fstat} of the open file still 5 %), and a hot slice is hit thousands of
+     * times a second. A file written into or replaced by another process is noticed at its first
+     * hit this long after the last look; one truncated meanwhile fails the response it is being
+     * sent in (cut short, never complete: {@link Handle#suspect}) and is looked at by the next.
      */
     static final long CONFIRM_MILLIS = 1_000;
 
@@ -78,6 +80,7 @@ final class OpenSlices {
         private final AtomicInteger refs = new AtomicInteger(1);
         private long lastUsed; // under the OpenSlices lock
         private long confirmedAt; // under the OpenSlices lock: when its state was last found under its name
+        private volatile boolean suspect; // set on any event loop, see suspect()
 
         /** @param state the file's state taken before it was opened; the caller holds the one reference */
         Handle(SliceFile.Opened file, BlockChecks.FileState state) {
@@ -122,16 +125,11 @@ final class OpenSlices {
         }
 
         /**
-         * Whether the open file still has the size it was opened with: an {@code fstat} of the
-         * open descriptor, no path lookup, so a file truncated within {@link #CONFIRM_MILLIS} of
-         * the last look is not sent short.
+         * A region of this file was not sent whole (the client left, or the file shrank under
+         * it): the next hit looks at the file under its name before it trusts this handle again.
          */
-        boolean sameSize() {
-            try {
-                return file.channel().size() == state.size();
-            } catch (IOException e) {
-                return false;
-            }
+        void suspect() {
+            suspect = true;
         }
     }
 
@@ -151,6 +149,7 @@ final class OpenSlices {
                 if (state != null && h.state.sameAs(state) && h.isOpen() && h.retain()) {
                     h.lastUsed = now;
                     h.confirmedAt = now;
+                    h.suspect = false;
                     found = h;
                 } else {
                     open.remove(key);
@@ -164,8 +163,8 @@ final class OpenSlices {
 
     /**
      * The open file of slice {@code key} if its state was found under its name less than
-     * {@link #CONFIRM_MILLIS} ago and it still has its size, with a reference for the caller to
-     * release; null otherwise (then look at the file and {@link #acquire} with its state).
+     * {@link #CONFIRM_MILLIS} ago and no region of it has failed since, with a reference for the
+     * caller to release; null otherwise (then look at the file and {@link #acquire} with its state).
      */
     Handle acquireConfirmed(String key) {
         List<Handle> drop = new ArrayList<>(0);
@@ -174,16 +173,13 @@ final class OpenSlices {
             long now = clock.millis();
             expire(now, drop);
             Handle h = open.get(key);
-            if (h != null && now >= h.confirmedAt && now - h.confirmedAt < CONFIRM_MILLIS && h.isOpen() && h.retain()) {
+            if (h != null && !h.suspect && now >= h.confirmedAt && now - h.confirmedAt < CONFIRM_MILLIS && h.isOpen()
+                    && h.retain()) {
                 h.lastUsed = now;
                 found = h;
             }
         }
         drop.forEach(Handle::release);
-        if (found != null && !found.sameSize()) {
-            found.release(); // truncated or grown: never sent short; the caller's look drops it
-            return null;
-        }
         return found;
     }
 

@@ -94,6 +94,9 @@ final class StoredSlice implements SliceData {
 
         @Override
         protected void deallocate() {
+            if (transferred() < count()) {
+                file.suspect(); // not sent whole: if the file shrank, the next hit must see it
+            }
             file.release();
         }
     }

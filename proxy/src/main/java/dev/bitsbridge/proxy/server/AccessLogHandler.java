@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * and {@code aborted} when the connection closed before the response was complete. The same
  * fields are attached as SLF4J key-value pairs ({@code method}, {@code path}, {@code status},
  * {@code bytes}, {@code duration_ms}, {@code range}, {@code user_agent},
- * {@code upstream_request_id}, {@code note}) so a JSON encoder can emit them as fields. The query string is never logged (it can carry presigned
- * signatures or share tokens), nor is any credential-bearing header.
+ * {@code upstream_request_id}, {@code client}, {@code note}) so a JSON encoder can emit them as
+ * fields, unless the launcher said its layout has no use for them ({@link AccessLog#keyValues}).
+ * The query string is never logged (it can carry presigned signatures or share tokens), nor is
+ * any credential-bearing header.
  *
  * <p>Threading: one instance per connection, confined to its event loop.
  */
@@ -107,16 +109,32 @@ final class AccessLogHandler extends ChannelDuplexHandler {
             long ms = (System.nanoTime() - startNanos) / 1_000_000;
             String requestId = ctx == null ? null : ctx.channel().attr(ClientResponse.UPSTREAM_REQUEST_ID).get();
             String client = client();
-            ACCESS.atInfo()
-                    .addKeyValue("method", method).addKeyValue("path", path)
-                    .addKeyValue("status", status).addKeyValue("bytes", bytes).addKeyValue("duration_ms", ms)
-                    .addKeyValue("range", range).addKeyValue("user_agent", userAgent)
-                    .addKeyValue("upstream_request_id", requestId).addKeyValue("client", client)
-                    .addKeyValue("note", note)
-                    .log("{} {} {} {} {}ms range=\"{}\" ua=\"{}\" s3id={} client={}{}", method, path,
-                            status == 0 ? "-" : status, bytes, ms, range == null ? "-" : range,
-                            userAgent == null ? "-" : userAgent.replace('"', '\''),
-                            requestId == null ? "-" : requestId, client, note == null ? "" : " " + note);
+            // The line built once, here, rather than by the logging library from ten arguments:
+            // one line per request is a measurable share of a warm cache hit.
+            StringBuilder line = new StringBuilder(160).append(method).append(' ').append(path).append(' ');
+            if (status == 0) {
+                line.append('-');
+            } else {
+                line.append(status);
+            }
+            line.append(' ').append(bytes).append(' ').append(ms).append("ms range=\"")
+                    .append(range == null ? "-" : range).append("\" ua=\"")
+                    .append(userAgent == null ? "-" : userAgent.replace('"', '\'')).append("\" s3id=")
+                    .append(requestId == null ? "-" : requestId).append(" client=").append(client);
+            if (note != null) {
+                line.append(' ').append(note);
+            }
+            if (!AccessLog.keyValues()) {
+                ACCESS.info(line.toString());
+            } else {
+                ACCESS.atInfo()
+                        .addKeyValue("method", method).addKeyValue("path", path)
+                        .addKeyValue("status", status).addKeyValue("bytes", bytes).addKeyValue("duration_ms", ms)
+                        .addKeyValue("range", range).addKeyValue("user_agent", userAgent)
+                        .addKeyValue("upstream_request_id", requestId).addKeyValue("client", client)
+                        .addKeyValue("note", note)
+                        .log(line.toString());
+            }
         }
         logFailure();
     }

@@ -67,6 +67,24 @@ class SlowRequestHandlerTest {
     }
 
     @Test
+    void aKeepAliveRequestRightAfterAnotherGetsItsWholeTimeFromTheTimerLeftArmed() {
+        bytes("GET /k HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        handler.requestReceived();
+        handler.responseDone();
+        advance(TIMEOUT_MS / 2); // the first head's timer is still armed, for half the timeout
+        bytes("GET /k2 HTTP/1.1\r\n");
+        advance(TIMEOUT_MS / 2);
+        assertNull(ch.readOutbound(), "the timer fired for the first head's time: re-armed for what the second has left");
+        assertTrue(ch.isOpen());
+        advance(TIMEOUT_MS / 2 - 1);
+        assertNull(ch.readOutbound());
+        advance(1);
+        FullHttpResponse r = ch.readOutbound();
+        assertEquals(408, r.status().code());
+        r.release();
+    }
+
+    @Test
     void aReceivedHeadCancelsTheTimerAndTheNextRequestGetsAFreshOne() {
         bytes("GET /k HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         handler.requestReceived();
