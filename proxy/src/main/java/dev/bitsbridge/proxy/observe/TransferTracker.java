@@ -53,8 +53,9 @@ public final class TransferTracker extends ChannelDuplexHandler {
             ctx.channel().attr(ClientResponse.UPSTREAM_REQUEST_ID).set(null);
             String path = pathOnly(req.uri());
             listed = !path.startsWith("/_bitsbridge");
-            TransferRegistry.Active a = new TransferRegistry.Active(0, req.method().name(), path, client(ctx));
-            current = listed ? registry.start(a.method, a.path, a.client) : a;
+            String method = req.method().name();
+            current = listed ? registry.start(method, path, client(ctx))
+                    : new TransferRegistry.Active(0, method, path, client(ctx));
             ctx.channel().attr(ClientResponse.UPSTREAM_PARALLELISM).set(null);
             current.upstream = ctx.channel().attr(ClientResponse.UPSTREAM_PARALLELISM);
             ctx.channel().attr(ClientResponse.CACHE_SHARE).set(null);

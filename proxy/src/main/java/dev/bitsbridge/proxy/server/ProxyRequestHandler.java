@@ -56,6 +56,9 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
     private boolean awaitingMessage;
 
     private final ShareStage shares;
+    /** The pipeline's slow-request guard, found once per connection (null in a pipeline without one). */
+    private SlowRequestHandler slowRequests;
+    private boolean slowLooked;
 
     ProxyRequestHandler(ServerContext server) {
         this.server = server;
@@ -81,7 +84,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
             state = State.HANDLING;
             requestComplete = msg instanceof LastHttpContent;
             responseComplete = false;
-            SlowRequestHandler slow = ctx.pipeline().get(SlowRequestHandler.class);
+            SlowRequestHandler slow = slow(ctx);
             if (slow != null) {
                 slow.requestReceived(ctx, !requestComplete, () -> response != null && response.headSent());
             }
@@ -176,7 +179,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
     @Override
     public void complete(ChannelHandlerContext ctx) {
         requestComplete = true;
-        SlowRequestHandler slow = ctx.pipeline().get(SlowRequestHandler.class);
+        SlowRequestHandler slow = slow(ctx);
         if (slow != null) {
             slow.bodyDone();
         }
@@ -207,6 +210,14 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
+    private SlowRequestHandler slow(ChannelHandlerContext ctx) {
+        if (!slowLooked) {
+            slowRequests = ctx.pipeline().get(SlowRequestHandler.class);
+            slowLooked = true;
+        }
+        return slowRequests;
+    }
+
     private void responseDone(boolean reusable) {
         shares.responseEnded();
         this.reusable = reusable;
@@ -230,7 +241,7 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         state = State.AWAITING_REQUEST;
-        SlowRequestHandler slow = ctx.pipeline().get(SlowRequestHandler.class);
+        SlowRequestHandler slow = slow(ctx);
         if (slow != null) {
             slow.responseDone();
         }
