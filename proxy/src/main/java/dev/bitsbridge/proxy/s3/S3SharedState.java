@@ -85,10 +85,18 @@ public final class S3SharedState implements SharedState, AutoCloseable {
 
     @Override
     public String create(String name, byte[] body) throws IOException {
-        if (latest(name) != 0) {
-            return null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            if (latest(name) != 0) {
+                return null;
+            }
+            if (put(name, 1, body)) {
+                return tag(1);
+            }
+            // Refused, yet absent at the last look: a 409 (S3's ConditionalRequestConflict, another
+            // conditional write in flight) is not "exists". Look again: a real creator's object is
+            // listed by then. (Seen once in CI: a new random link id refused by s3proxy.)
         }
-        return put(name, 1, body) ? tag(1) : null;
+        return null;
     }
 
     @Override
