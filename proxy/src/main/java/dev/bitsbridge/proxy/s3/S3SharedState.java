@@ -87,18 +87,13 @@ public final class S3SharedState implements SharedState, AutoCloseable {
     public String create(String name, byte[] body) throws IOException {
         for (int attempt = 0; attempt < 3; attempt++) {
             if (latest(name) != 0) {
-                // Ours, if it holds exactly what this call writes: the SDK retries a PUT whose
-                // answer was lost (a pooled connection the server had closed), and the retry is
-                // refused by the object the first attempt created. (Seen once in CI: a new random
-                // link id "existed".) Another writer with byte-identical content wanted exactly
-                // this state: every claim carries its owner, so none is taken twice this way.
-                return attempt > 0 && java.util.Arrays.equals(read(key(name, 1)), body) ? tag(1) : null;
+                return null;
             }
             if (put(name, 1, body)) {
                 return tag(1);
             }
-            // Refused: by an object that exists now (looked at above), by our own earlier attempt,
-            // or by a 409 ConditionalRequestConflict (another conditional write in flight).
+            // Refused while nothing was listed: a 409 ConditionalRequestConflict (another
+            // conditional write in flight) is not "exists". Look again.
         }
         return null;
     }
@@ -276,20 +271,48 @@ public final class S3SharedState implements SharedState, AutoCloseable {
         }
     }
 
-    /** Creates one generation; false when it exists (another writer won). */
+    /**
+     * Creates one generation; false when another writer's object holds it. Each write carries a
+     * nonce of its own ({@code x-amz-meta-writer}): the SDK retries a PUT that got no answer, and
+     * when the first attempt did land, the retry is refused by that very object (traced against
+     * s3proxy: "SDK Attempt Count: 2"). Only the nonce tells that refusal from another writer's
+     * win: two writers may write identical bytes (two replacements of the same counter value), and
+     * the one that lost must not think it won, nor the one that won think it lost (it would apply
+     * its change a second time).
+     */
     private boolean put(String name, long generation, byte[] body) throws IOException {
         String key = key(name, generation);
+        String nonce = java.util.UUID.randomUUID().toString();
         try {
-            s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*").contentType("application/json"),
-                    RequestBody.fromBytes(body));
+            s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*").contentType("application/json")
+                    .metadata(java.util.Map.of(WRITER, nonce)), RequestBody.fromBytes(body));
             return true;
         } catch (S3Exception e) {
             if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return false;
+                return writtenBy(key, nonce);
             }
             throw failed("write", key, e);
         } catch (SdkException e) {
             throw failed("write", key, e);
+        }
+    }
+
+    /** User metadata naming the write that created an object (a nonce per {@link #put}). */
+    static final String WRITER = "writer";
+
+    /** Whether the object at {@code key} is the one the write with {@code nonce} created (a HEAD). */
+    private boolean writtenBy(String key, String nonce) throws IOException {
+        try {
+            return nonce.equals(s3.headObject(b -> b.bucket(bucket).key(key)).metadata().get(WRITER));
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw failed("read", key, e);
+        } catch (SdkException e) {
+            throw failed("read", key, e);
         }
     }
 

@@ -11,6 +11,15 @@ import dev.bitsbridge.proxy.config.ProxyConfig;
 import dev.bitsbridge.proxy.config.SharedStateConfig;
 import dev.bitsbridge.proxy.state.SharedState.Versioned;
 import dev.bitsbridge.proxy.testing.S3Server;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.http.ExecutableHttpRequest;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.HttpExecuteResponse;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -47,6 +56,78 @@ class S3SharedStateTest {
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The SDK retries a PUT that got no answer; when the first attempt landed, the retry is
+     * refused by that very object. The write is still ours: a create succeeds, and a replacement
+     * is not taken for a lost race (its caller would apply its change twice). Here the HTTP layer
+     * sends every conditional PUT, then drops its answer once.
+     */
+    @Test
+    void aWriteWhoseAnswerWasLostIsKnownAsOursAfterTheSdksRetry() throws Exception {
+        AtomicInteger dropped = new AtomicInteger();
+        S3Client client = S3Client.builder().endpointOverride(s3.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(s3.credentials()).forcePathStyle(true)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .httpClient(new AnswerDropping(UrlConnectionHttpClient.create(), dropped)).build();
+        try (S3SharedState lossy = new S3SharedState(client, "state", "lossy/")) {
+            String created = lossy.create("links/l.json", b("1"));
+            assertNotNull(created, "its own object refused its retry: still created");
+            assertEquals(1, dropped.get());
+            String replaced = lossy.replace("links/l.json", b("2"), created);
+            assertNotNull(replaced, "the same for a replacement: not a lost race");
+            assertEquals(2, dropped.get());
+            assertArrayEquals(b("2"), lossy.get("links/l.json").body());
+            assertEquals("links/l.json", lossy.list("links/").get(0));
+
+            // Another writer's object is still another writer's: identical bytes, not ours.
+            assertNull(lossy.replace("links/l.json", b("2"), created), "a stale etag loses, whatever the bytes");
+        }
+    }
+
+    /** Sends each conditional PUT, then (once per PUT) throws as if its answer had been lost. */
+    private static final class AnswerDropping implements SdkHttpClient {
+        private final SdkHttpClient delegate;
+        private final AtomicInteger dropped;
+        private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        AnswerDropping(SdkHttpClient delegate, AtomicInteger dropped) {
+            this.delegate = delegate;
+            this.dropped = dropped;
+        }
+
+        @Override
+        public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
+            ExecutableHttpRequest real = delegate.prepareRequest(request);
+            boolean drop = request.httpRequest().method() == SdkHttpMethod.PUT
+                    && request.httpRequest().firstMatchingHeader("If-None-Match").isPresent()
+                    && seen.add(request.httpRequest().encodedPath());
+            if (!drop) {
+                return real;
+            }
+            return new ExecutableHttpRequest() {
+                @Override
+                public HttpExecuteResponse call() throws java.io.IOException {
+                    HttpExecuteResponse r = real.call();
+                    if (r.responseBody().isPresent()) {
+                        r.responseBody().get().close();
+                    }
+                    dropped.incrementAndGet();
+                    throw new java.io.IOException("connection reset (the answer to a PUT that landed)");
+                }
+
+                @Override
+                public void abort() {
+                    real.abort();
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
     }
 
     @Test
