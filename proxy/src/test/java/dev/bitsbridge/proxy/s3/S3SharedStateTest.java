@@ -100,16 +100,19 @@ class S3SharedStateTest {
         @Override
         public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
             ExecutableHttpRequest real = delegate.prepareRequest(request);
-            boolean drop = request.httpRequest().method() == SdkHttpMethod.PUT
-                    && request.httpRequest().firstMatchingHeader("If-None-Match").isPresent()
-                    && seen.add(request.httpRequest().encodedPath());
-            if (!drop) {
+            if (request.httpRequest().method() != SdkHttpMethod.PUT
+                    || request.httpRequest().firstMatchingHeader("If-None-Match").isEmpty()) {
                 return real;
             }
+            String path = request.httpRequest().encodedPath();
             return new ExecutableHttpRequest() {
                 @Override
                 public HttpExecuteResponse call() throws java.io.IOException {
                     HttpExecuteResponse r = real.call();
+                    // The first answer saying the write landed is the one lost.
+                    if (!r.httpResponse().isSuccessful() || !seen.add(path)) {
+                        return r;
+                    }
                     if (r.responseBody().isPresent()) {
                         r.responseBody().get().close();
                     }
