@@ -139,26 +139,11 @@ final class OpenSlices {
      * state is closed: the file changed).
      */
     Handle acquire(String key, BlockChecks.FileState state) {
-        List<Handle> drop = new ArrayList<>(0); // no array until something is dropped
-        Handle found = null;
-        synchronized (this) {
-            long now = clock.millis();
-            expire(now, drop);
-            Handle h = open.get(key);
-            if (h != null) {
-                if (state != null && h.state.sameAs(state) && h.isOpen() && h.retain()) {
-                    h.lastUsed = now;
-                    h.confirmedAt = now;
-                    h.suspect = false;
-                    found = h;
-                } else {
-                    open.remove(key);
-                    drop.add(h);
-                }
-            }
+        if (state == null) {
+            close(key); // the file is gone: so is its channel
+            return null;
         }
-        drop.forEach(Handle::release);
-        return found;
+        return take(key, state);
     }
 
     /**
@@ -167,16 +152,35 @@ final class OpenSlices {
      * caller to release; null otherwise (then look at the file and {@link #acquire} with its state).
      */
     Handle acquireConfirmed(String key) {
-        List<Handle> drop = new ArrayList<>(0);
+        return take(key, null);
+    }
+
+    /**
+     * Both lookups: with {@code looked} (the file's state just taken) a handle of that state is
+     * handed out and counts as confirmed now, one of another state is closed; with null, a handle
+     * is handed out only within its confirmation window and otherwise left for the caller's look.
+     */
+    private Handle take(String key, BlockChecks.FileState looked) {
+        List<Handle> drop = new ArrayList<>(0); // no array until something is dropped
         Handle found = null;
         synchronized (this) {
             long now = clock.millis();
             expire(now, drop);
             Handle h = open.get(key);
-            if (h != null && !h.suspect && now >= h.confirmedAt && now - h.confirmedAt < CONFIRM_MILLIS && h.isOpen()
-                    && h.retain()) {
-                h.lastUsed = now;
-                found = h;
+            if (h != null) {
+                boolean usable = looked != null ? h.state.sameAs(looked)
+                        : !h.suspect && now >= h.confirmedAt && now - h.confirmedAt < CONFIRM_MILLIS;
+                if (usable && h.isOpen() && h.retain()) {
+                    h.lastUsed = now;
+                    if (looked != null) {
+                        h.confirmedAt = now;
+                        h.suspect = false;
+                    }
+                    found = h;
+                } else if (looked != null) {
+                    open.remove(key); // changed, or closed underneath
+                    drop.add(h);
+                }
             }
         }
         drop.forEach(Handle::release);

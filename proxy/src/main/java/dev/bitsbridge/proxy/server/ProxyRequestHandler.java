@@ -56,13 +56,17 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
     private boolean awaitingMessage;
 
     private final ShareStage shares;
-    /** The pipeline's slow-request guard, found once per connection (null in a pipeline without one). */
-    private SlowRequestHandler slowRequests;
-    private boolean slowLooked;
+    /** The pipeline's slow-request guard, found when this handler is added (null in a pipeline without one). */
+    private SlowRequestHandler slow;
 
     ProxyRequestHandler(ServerContext server) {
         this.server = server;
         this.shares = new ShareStage(server);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        slow = ctx.pipeline().get(SlowRequestHandler.class); // added before this handler, once per connection
     }
 
     @Override
@@ -84,7 +88,6 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
             state = State.HANDLING;
             requestComplete = msg instanceof LastHttpContent;
             responseComplete = false;
-            SlowRequestHandler slow = slow(ctx);
             if (slow != null) {
                 slow.requestReceived(ctx, !requestComplete, () -> response != null && response.headSent());
             }
@@ -179,7 +182,6 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
     @Override
     public void complete(ChannelHandlerContext ctx) {
         requestComplete = true;
-        SlowRequestHandler slow = slow(ctx);
         if (slow != null) {
             slow.bodyDone();
         }
@@ -210,14 +212,6 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    private SlowRequestHandler slow(ChannelHandlerContext ctx) {
-        if (!slowLooked) {
-            slowRequests = ctx.pipeline().get(SlowRequestHandler.class);
-            slowLooked = true;
-        }
-        return slowRequests;
-    }
-
     private void responseDone(boolean reusable) {
         shares.responseEnded();
         this.reusable = reusable;
@@ -241,7 +235,6 @@ final class ProxyRequestHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         state = State.AWAITING_REQUEST;
-        SlowRequestHandler slow = slow(ctx);
         if (slow != null) {
             slow.responseDone();
         }
