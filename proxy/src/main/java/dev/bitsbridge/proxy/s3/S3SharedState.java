@@ -12,6 +12,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -256,9 +257,14 @@ public final class S3SharedState implements SharedState, AutoCloseable {
     }
 
     private byte[] read(String key) throws IOException {
+        ResponseBytes<GetObjectResponse> r = unlessAbsent(key, () -> s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)));
+        return r == null ? null : r.asByteArray();
+    }
+
+    /** What {@code call} (a read of {@code key}) returns; null when the object does not exist. */
+    private <T> T unlessAbsent(String key, java.util.function.Supplier<T> call) throws IOException {
         try {
-            ResponseBytes<GetObjectResponse> r = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
-            return r.asByteArray();
+            return call.get();
         } catch (NoSuchKeyException e) {
             return null;
         } catch (S3Exception e) {
@@ -302,18 +308,8 @@ public final class S3SharedState implements SharedState, AutoCloseable {
 
     /** Whether the object at {@code key} is the one the write with {@code nonce} created (a HEAD). */
     private boolean writtenBy(String key, String nonce) throws IOException {
-        try {
-            return nonce.equals(s3.headObject(b -> b.bucket(bucket).key(key)).metadata().get(WRITER));
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw failed("read", key, e);
-        } catch (SdkException e) {
-            throw failed("read", key, e);
-        }
+        HeadObjectResponse h = unlessAbsent(key, () -> s3.headObject(b -> b.bucket(bucket).key(key)));
+        return h != null && nonce.equals(h.metadata().get(WRITER));
     }
 
     private void remove(String key) throws IOException {
